@@ -1,0 +1,152 @@
+"""Running the front end: on a real Redis, or on the embedded default.
+
+- Real Redis (``REDIS_URL``): uvicorn serves in the main thread; with ``workers=N`` a
+  :class:`~workers.pool.WorkerPool` runs N worker processes beside it, otherwise handlers run
+  only on ``hubhooks worker`` processes started elsewhere.
+- Embedded (no ``REDIS_URL``): an in-memory Redis, uvicorn in a thread and an RQ worker in the
+  main thread, because RQ installs signal handlers, which only the main thread may do.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Any
+
+import uvicorn
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from service import console
+from service.connection import connect, embedded_client, embedded_server
+from service.enqueue import EventQueue
+from service.frontend import create_api
+from service.server import WebhooksServer
+from service.settings import Settings
+from service.ui import mount_ui
+
+logger = logging.getLogger(__name__)
+
+_GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR = ("server_name", "server_port")
+
+
+def build_front_end(
+    server: WebhooksServer, event_queue: EventQueue, settings: Settings, base_url: str
+) -> FastAPI:
+    """The webhook routes, then the UI mounted at ``/``."""
+    api = create_api(
+        server.handlers.values(),
+        event_queue,
+        secret=_secret(server, settings),
+        max_body_bytes=settings.max_body_bytes,
+        retry_after_seconds=settings.retry_after_seconds,
+    )
+    return mount_ui(api, server.ui, list(server.handlers), base_url)
+
+
+def _secret(server: WebhooksServer, settings: Settings) -> SecretStr | None:
+    return server.webhook_secret or settings.webhook_secret
+
+
+def serve_main_script(
+    server: WebhooksServer, prevent_thread_lock: bool = False, **launch_kwargs: Any
+) -> None:
+    """``launch()`` from a user's script: serve the handlers of ``__main__``."""
+    overrides = {
+        k: launch_kwargs.pop(k) for k in _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR if k in launch_kwargs
+    }
+    if launch_kwargs:
+        logger.warning("Launch: ignoring Gradio launch arguments %s", sorted(launch_kwargs))
+    settings = Settings(**overrides)
+    main_file = getattr(sys.modules["__main__"], "__file__", None)
+    app_name = os.path.relpath(main_file) if main_file else "__main__"
+    serve(server, app_name, settings, block=not prevent_thread_lock)
+
+
+def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool = True) -> None:
+    """Start the front end for ``server``; block until it stops unless ``block`` is false."""
+    console.say(console.secret_status_lines(_secret(server, settings) is not None))
+    base_url = console.public_url(settings.host, settings.server_port)
+    if settings.embedded:
+        console.say(console.embedded_warning_lines())
+        fake_redis = embedded_server()
+        connection = embedded_client(fake_redis)
+    else:
+        assert settings.redis_url is not None
+        connection = connect(settings.redis_url, settings.redis_timeout_seconds)
+    event_queue = EventQueue(connection, settings.queue, app_name, settings.job_timeout)
+    api = build_front_end(server, event_queue, settings, base_url)
+    http = uvicorn.Server(
+        uvicorn.Config(
+            api,
+            host=settings.host,
+            port=settings.server_port,
+            timeout_graceful_shutdown=30,
+            log_config=None,
+        )
+    )
+    ready = console.ready_lines(base_url, list(server.handlers))
+    if settings.embedded:
+        _serve_embedded(http, server, app_name, embedded_client(fake_redis), settings, block, ready)
+    else:
+        _serve_durable(http, app_name, settings, block, ready)
+
+
+def _serve_durable(
+    http: uvicorn.Server, app_name: str, settings: Settings, block: bool, ready: list[str]
+) -> None:
+    from workers.pool import WorkerPool
+
+    pool = WorkerPool(app_name, settings.workers) if settings.workers else None
+    if pool is not None:
+        pool.start()
+    if not block:
+        _start_in_thread(http)
+        console.say(ready)
+        return
+    console.say(ready)
+    try:
+        http.run()
+    finally:
+        if pool is not None:
+            pool.stop()
+
+
+def _serve_embedded(
+    http: uvicorn.Server,
+    server: WebhooksServer,
+    app_name: str,
+    connection: Any,
+    settings: Settings,
+    block: bool,
+    ready: list[str],
+) -> None:
+    from workers.job import install_app
+    from workers.worker import build_worker
+
+    install_app(app_name, server.handlers)
+    thread = _start_in_thread(http)
+    console.say(ready)
+    worker = build_worker(connection, [settings.queue], in_thread=not block)
+    if not block:
+        threading.Thread(target=worker.work, name="hubhooks-worker", daemon=True).start()
+        return
+    try:
+        worker.work()
+    finally:
+        http.should_exit = True
+        thread.join(timeout=35)
+
+
+def _start_in_thread(http: uvicorn.Server) -> threading.Thread:
+    thread = threading.Thread(target=http.run, name="hubhooks-http", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not http.started and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if not http.started:
+        raise RuntimeError("The HTTP server did not start; see the log above.")
+    return thread
