@@ -22,9 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("app", metavar="APP", help="a file (app.py) or a module path (pkg.app)")
     serve.add_argument("--host", help="address to bind (env GRADIO_SERVER_NAME)")
     serve.add_argument("--port", type=int, help="port to bind (env GRADIO_SERVER_PORT)")
-    serve.add_argument(
-        "--workers", type=int, help="also run N worker processes here (env HUBHOOKS_WORKERS)"
-    )
+    serve.add_argument("--workers", type=int, help="also run N worker processes here (env HUBHOOKS_WORKERS)")
     serve.add_argument("--redis-url", help="Redis to queue on (env REDIS_URL)")
 
     worker = commands.add_parser("worker", help="run an RQ worker for APP's handlers")

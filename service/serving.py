@@ -55,9 +55,7 @@ def serve_main_script(
     server: WebhooksServer, prevent_thread_lock: bool = False, **launch_kwargs: Any
 ) -> None:
     """``launch()`` from a user's script: serve the handlers of ``__main__``."""
-    overrides = {
-        k: launch_kwargs.pop(k) for k in _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR if k in launch_kwargs
-    }
+    overrides = {k: launch_kwargs.pop(k) for k in _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR if k in launch_kwargs}
     if launch_kwargs:
         logger.warning("Launch: ignoring Gradio launch arguments %s", sorted(launch_kwargs))
     settings = Settings(**overrides)
