@@ -23,7 +23,9 @@ def running_on_space() -> bool:
 class Settings(BaseSettings):
     """Everything hubhooks reads from the environment; secrets stay out of reprs."""
 
-    model_config = SettingsConfigDict(env_prefix="HUBHOOKS_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="HUBHOOKS_", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     redis_url: str | None = Field(
         default=None, validation_alias=AliasChoices("REDIS_URL", "HUBHOOKS_REDIS_URL")
