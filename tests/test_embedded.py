@@ -7,7 +7,7 @@ import sys
 
 import httpx
 
-from tests.conftest import free_port, hubhooks, load_payload, wait_until
+from tests.conftest import PAYLOADS, free_port, hubhooks, load_payload, wait_until
 
 CONTENT_UPDATE = load_payload("repo-content-updated-refs.json")
 
@@ -40,3 +40,16 @@ def test_hubhooks_serve_without_redis_url_runs_embedded(spawn):
     assert answer.status_code == 202
     wait_until(lambda: f"Job OK ({answer.json()['job_id']})" in process.output())
     assert process.stop(signal.SIGTERM) == 0
+
+
+def test_launch_without_thread_lock_returns_and_still_runs_handlers(spawn):
+    env = {
+        "GRADIO_SERVER_PORT": str(free_port()),
+        "REDIS_URL": "",
+        "PAYLOAD_FILE": str(PAYLOADS / "repo-content-updated-refs.json"),
+    }
+    process = spawn([sys.executable, "tests/apps/nonblocking_app.py"], env, name="nonblocking")
+    assert process.popen.wait(timeout=60) == 0, process.output()
+    output = process.output()
+    assert "ANSWER 202" in output
+    assert "SEEN ['Wauplin/gradio-user-history']" in output
