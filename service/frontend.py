@@ -27,6 +27,7 @@ from service.errors import (
     QueueUnavailableError,
 )
 from service.handler import Handler
+from service.health import health_router
 from service.payload import WebhookPayload
 from service.security import secret_check
 
@@ -44,6 +45,7 @@ def create_api(
 ) -> FastAPI:
     """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards."""
     api = FastAPI(title="hubhooks", summary="Hugging Face Hub webhooks, queued.")
+    api.include_router(health_router(event_queue))
     authenticated = [Depends(secret_check(secret))]
     for handler in handlers:
         api.add_api_route(
