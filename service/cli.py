@@ -31,7 +31,34 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument("--fork", action="store_true", help="run each job in a forked process")
     worker.add_argument("--redis-url", help="Redis to work on (env REDIS_URL)")
+
+    info = commands.add_parser("info", help="print queue counts and workers")
+    info.add_argument("--queue", action="append", help="queue to show (repeatable; default HUBHOOKS_QUEUE)")
+    info.add_argument("--redis-url", help="Redis to read (env REDIS_URL)")
+
+    requeue = commands.add_parser("requeue", help="move failed jobs back onto their queue")
+    requeue.add_argument("job_ids", metavar="JOB_ID", nargs="*", help="jobs to requeue")
+    requeue.add_argument("--all", action="store_true", help="requeue every failed job of the queue")
+    requeue.add_argument("--queue", help="the queue (default HUBHOOKS_QUEUE)")
+    requeue.add_argument("--redis-url", help="Redis to use (env REDIS_URL)")
     return parser
+
+
+def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from service import cli_admin
+    from service.connection import connect
+
+    if settings.embedded:
+        print(
+            "hubhooks: set REDIS_URL (or --redis-url): the embedded queue lives inside its server",
+            file=sys.stderr,
+        )
+        return 2
+    assert settings.redis_url is not None
+    connection = connect(settings.redis_url, settings.redis_timeout_seconds)
+    if args.command == "info":
+        return cli_admin.print_info(connection, args.queue or [settings.queue])
+    return cli_admin.requeue(connection, args.queue or settings.queue, args.job_ids, args.all)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -51,6 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = _settings(args)
+    if args.command in ("info", "requeue"):
+        return _admin(args, settings)
     try:
         if args.command == "worker":
             from workers.worker import run_worker

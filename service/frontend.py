@@ -94,7 +94,10 @@ def _webhook_endpoint(handler: Handler, event_queue: EventQueue, max_body_bytes:
             model.model_validate_json(body)
         except ValidationError as error:
             raise InvalidPayloadError(_describe(error), _field_errors(error)) from None
-        meta = await event_queue.enqueue_async(handler.route, body.decode())
+        outcome = await event_queue.enqueue_async(handler, body.decode())
+        if outcome.duplicate_of is not None:
+            return JSONResponse({"status": "duplicate", "job_id": outcome.duplicate_of}, status_code=200)
+        meta = outcome.meta
         return JSONResponse(
             {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id},
             status_code=202,

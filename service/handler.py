@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from service.errors import HandlerSignatureError
 from service.event import EventMeta
 from service.payload import WebhookPayload
+from service.policy import DeliveryPolicy
 
 ROUTE_PREFIX = "/webhooks/"
 
@@ -41,12 +42,15 @@ class Handler:
     function: Callable[..., Any]
     payload_model: type[BaseModel] | None
     wants_meta: bool
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
 
     @classmethod
-    def from_function(cls, route: str, function: Callable[..., Any]) -> Handler:
+    def from_function(
+        cls, route: str, function: Callable[..., Any], policy: DeliveryPolicy | None = None
+    ) -> Handler:
         """Inspect ``function`` once; raise :class:`HandlerSignatureError` if a worker can't call it."""
         payload_model, wants_meta = _resolve_parameters(function)
-        return cls(route, function, payload_model, wants_meta)
+        return cls(route, function, payload_model, wants_meta, policy or DeliveryPolicy())
 
     @property
     def is_async(self) -> bool:

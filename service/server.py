@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from service.errors import RouteConflictError
 from service.handler import Handler, route_for
 from service.loader import starts_suppressed
+from service.policy import DeliveryPolicy
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -45,26 +46,29 @@ class WebhooksServer:
     def add_webhook(self, path: F) -> F: ...
 
     @overload
-    def add_webhook(self, path: str | None = None) -> Callable[[F], F]: ...
+    def add_webhook(self, path: str | None = None, **policy: Any) -> Callable[[F], F]: ...
 
-    def add_webhook(self, path: str | F | None = None) -> F | Callable[[F], F]:
+    def add_webhook(self, path: str | F | None = None, **policy: Any) -> F | Callable[[F], F]:
         """Register a handler, bare (``@app.add_webhook``) or with a path (``@app.add_webhook("x")``).
 
-        The route is ``/webhooks/<path or function name>``. Returns the function unchanged.
+        The route is ``/webhooks/<path or function name>``. Keyword arguments set the endpoint's
+        :class:`~service.policy.DeliveryPolicy` (``retries``, ``backoff``, ``backoff_cap``,
+        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``). Returns the function.
         """
         if callable(path):
-            return self._register(path, None)
+            return self._register(path, None, DeliveryPolicy())
+        delivery = DeliveryPolicy(**policy)
 
         def decorator(function: F) -> F:
-            return self._register(function, path)
+            return self._register(function, path, delivery)
 
         return decorator
 
-    def _register(self, function: F, path: str | None) -> F:
+    def _register(self, function: F, path: str | None, policy: DeliveryPolicy) -> F:
         route = route_for(function, path)
         if route in self.handlers:
             raise RouteConflictError(f"Webhook {route!r} is already registered.")
-        self.handlers[route] = Handler.from_function(route, function)
+        self.handlers[route] = Handler.from_function(route, function, policy)
         return function
 
     def launch(self, prevent_thread_lock: bool = False, **launch_kwargs: Any) -> None:

@@ -13,6 +13,7 @@ import threading
 
 from redis import Redis
 from rq import Queue, SimpleWorker, Worker
+from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
 
@@ -24,7 +25,49 @@ from workers.job import install_app
 logger = logging.getLogger(__name__)
 
 
-class ThreadSafeSimpleWorker(SimpleWorker):
+# Crash detection. A worker SIGKILLed mid-job stops heartbeating; its job's entry in the started
+# registry expires after JOB_HEARTBEAT_TTL, and the next registry cleanup (every
+# MAINTENANCE_SECONDS, run by any live worker between dequeue waits of WORKER_TTL - 15 seconds)
+# retries it. RQ's defaults (a heartbeat TTL of the job's whole timeout + 60 s for SimpleWorker,
+# cleanup every 10 minutes) would leave a webhook's job stuck for an hour.
+JOB_HEARTBEAT_SECONDS = 2
+JOB_HEARTBEAT_TTL = 10
+WORKER_TTL = 20
+MAINTENANCE_SECONDS = 5
+ABANDONED_JOB_DETECTION_SECONDS = JOB_HEARTBEAT_TTL + MAINTENANCE_SECONDS + (WORKER_TTL - 15)
+
+
+class HeartbeatingSimpleWorker(SimpleWorker):
+    """RQ's ``SimpleWorker`` plus a thread that heartbeats the running job every few seconds.
+
+    A ``SimpleWorker`` runs the job in its own main thread, so nothing heartbeats meanwhile and RQ
+    gives the job a heartbeat TTL as long as its timeout. Here a short TTL is kept alive by a
+    thread, so a dead worker's job is noticed in seconds (see ``ABANDONED_JOB_DETECTION_SECONDS``).
+    """
+
+    def get_heartbeat_ttl(self, job: Job) -> int:
+        return JOB_HEARTBEAT_TTL
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(JOB_HEARTBEAT_SECONDS):
+                try:
+                    self.maintain_heartbeats(job)
+                except Exception:  # Redis away for a moment: the next beat tries again
+                    logger.warning("Worker %s: heartbeat for job %s failed", self.name, job.id, exc_info=True)
+
+        beater = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
+        beater.start()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            done.set()
+            beater.join()
+
+
+class ThreadSafeSimpleWorker(HeartbeatingSimpleWorker):
     """A ``SimpleWorker`` that can run off the main thread (embedded, non-blocking launch).
 
     RQ installs signal handlers and enforces timeouts with SIGALRM, both of which only work in
@@ -43,10 +86,17 @@ def build_worker(
 ) -> Worker:
     """An RQ worker on ``queue_names`` that reads and writes JSON jobs."""
     queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in queue_names]
-    worker_class: type[Worker] = Worker if fork else SimpleWorker
+    worker_class: type[Worker] = Worker if fork else HeartbeatingSimpleWorker
     if in_thread:
         worker_class = ThreadSafeSimpleWorker
-    return worker_class(queues, connection=connection, serializer=JSONSerializer)
+    return worker_class(
+        queues,
+        connection=connection,
+        serializer=JSONSerializer,
+        worker_ttl=WORKER_TTL,
+        maintenance_interval=MAINTENANCE_SECONDS,
+        job_monitoring_interval=JOB_HEARTBEAT_SECONDS,
+    )
 
 
 def run_worker(

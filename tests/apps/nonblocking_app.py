@@ -20,7 +20,9 @@ def remember(payload: WebhookPayload) -> None:
 port = int(os.environ["GRADIO_SERVER_PORT"])
 app.launch(prevent_thread_lock=True)
 body = pathlib.Path(os.environ["PAYLOAD_FILE"]).read_text()
-print("ANSWER", httpx.post(f"http://127.0.0.1:{port}/webhooks/remember", content=body).status_code, flush=True)
+print(
+    "ANSWER", httpx.post(f"http://127.0.0.1:{port}/webhooks/remember", content=body).status_code, flush=True
+)
 deadline = time.monotonic() + 20
 while not seen and time.monotonic() < deadline:
     time.sleep(0.05)

@@ -21,8 +21,9 @@ APP = "tests/apps/failing_app.py"
 def _enqueue(redis_url: str, route: str, app: str = APP) -> tuple[Redis, Job]:
     connection = Redis.from_url(redis_url)
     queue = EventQueue(connection, "hubhooks", app, job_timeout=30)
-    meta = queue.enqueue(route, BODY)
-    return connection, queue.queue.fetch_job(meta.job_id)
+    outcome = queue.enqueue(handler_for(app, route), BODY)
+    assert outcome.duplicate_of is None
+    return connection, queue.queue.fetch_job(outcome.meta.job_id)
 
 
 def _work(connection: Redis) -> None:
