@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
+from rq.worker.base import StopRequested
 
 from service.connection import connect
 from service.loader import load_app
@@ -116,6 +120,35 @@ def run_worker(
     install_app(loaded.name, loaded.server.handlers)
     assert settings.redis_url is not None
     connection = connect(settings.redis_url)
-    worker = build_worker(connection, queue_names or [settings.queue], fork=fork)
-    logger.info("Worker %s: app %s, routes %s", worker.name, app_spec, list(loaded.server.handlers))
-    return worker.work(burst=burst, with_scheduler=True)
+    names = queue_names or [settings.queue]
+    logger.info("Worker: app %s, queues %s, routes %s", app_spec, names, list(loaded.server.handlers))
+    return work_until_stopped(lambda: build_worker(connection, names, fork=fork), burst=burst)
+
+
+def work_until_stopped(make_worker: Callable[[], Worker], burst: bool = False) -> bool:
+    """Run workers one after another until one stops on request (SIGTERM/SIGINT) or, with
+    ``burst``, until the queue is empty.
+
+    RQ's ``work()`` survives Redis outages while it waits for a job, but quits on a connection
+    error anywhere else (a heartbeat after a job, say). Without this loop a Redis restart would
+    need every worker restarted by hand; with it, a fresh worker starts once Redis answers again.
+    """
+    delay = 1.0
+    while True:
+        worker = make_worker()
+        try:
+            worked = worker.work(burst=burst, with_scheduler=True)
+        except RedisError as error:  # raised from RQ's own teardown while Redis is away
+            logger.warning("Worker %s: lost Redis during shutdown: %s", worker.name, error)
+            worked = False
+        # RQ sets this flag on a warm shutdown request; nothing public tells the two exits apart.
+        if burst or worker._stop_requested:
+            return worked
+        logger.warning("Worker %s: quit without a stop request; restarting in %.0fs", worker.name, delay)
+        try:
+            time.sleep(delay)
+        except StopRequested:
+            return worked
+        if worker._stop_requested:
+            return worked
+        delay = min(delay * 2, 30.0)
