@@ -34,6 +34,16 @@ logger = logging.getLogger(__name__)
 
 JOB_FUNCTION = "workers.job.run_event"
 DEDUP_KEY_PREFIX = "hubhooks:dedup:"
+EVENTS_KEY_PREFIX = "hubhooks:events:"
+
+
+def events_key(queue_name: str) -> str:
+    """The sorted set indexing a queue's accepted events: job id scored by receive time.
+
+    RQ's registries only hold jobs by state; this index lists every event newest first, in any
+    state, for the dashboard and replays. It is trimmed to the longest retention on each write.
+    """
+    return f"{EVENTS_KEY_PREFIX}{queue_name}"
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class EventQueue:
         try:
             with self.queue.connection.pipeline() as pipe:
                 if not window:
+                    pipe.multi()
                     self._write_job(pipe, handler, body, meta)
                     pipe.execute()
                     outcome = Enqueued(meta)
@@ -108,6 +119,10 @@ class EventQueue:
     def _write_job(self, pipe: Pipeline, handler: Handler, body: str, meta: EventMeta) -> None:
         policy = handler.policy
         delays = policy.retry_delays()
+        received = meta.received_at.timestamp()
+        index = events_key(self.queue.name)
+        pipe.zadd(index, {meta.job_id: received})
+        pipe.zremrangebyscore(index, "-inf", received - max(policy.keep_results, policy.keep_failed))
         self.queue.enqueue_call(
             JOB_FUNCTION,
             args=(self.app_name, handler.route, body, meta.model_dump(mode="json")),
