@@ -10,6 +10,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from redis import Redis
+from redis.asyncio import Redis as AsyncRedis
 
 if TYPE_CHECKING:
     from fakeredis import FakeServer
@@ -31,6 +32,16 @@ def connect(redis_url: str, timeout_seconds: float | None = None) -> Redis:
     )
 
 
+def connect_async(redis_url: str, timeout_seconds: float) -> AsyncRedis:
+    """An asyncio client for the front end's writes, with the same bounded wait as :func:`connect`."""
+    return AsyncRedis.from_url(
+        redis_url,
+        socket_timeout=timeout_seconds,
+        socket_connect_timeout=timeout_seconds,
+        health_check_interval=30,
+    )
+
+
 def embedded_server() -> FakeServer:
     """A new in-memory Redis server, shared by the clients :func:`embedded_client` makes."""
     from fakeredis import FakeServer
@@ -43,3 +54,10 @@ def embedded_client(server: FakeServer) -> Redis:
     from fakeredis import FakeRedis
 
     return FakeRedis(server=server)
+
+
+def embedded_async_client(server: FakeServer) -> AsyncRedis:
+    """An asyncio client of the in-memory server, for the front end's event loop."""
+    from fakeredis import FakeAsyncRedis
+
+    return FakeAsyncRedis(server=server)

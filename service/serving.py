@@ -21,7 +21,13 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from service import console
-from service.connection import connect, embedded_client, embedded_server
+from service.connection import (
+    connect,
+    connect_async,
+    embedded_async_client,
+    embedded_client,
+    embedded_server,
+)
 from service.enqueue import EventQueue
 from service.frontend import create_api
 from service.server import WebhooksServer
@@ -72,10 +78,14 @@ def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool
         console.say(console.embedded_warning_lines())
         fake_redis = embedded_server()
         connection = embedded_client(fake_redis)
+        async_connection = embedded_async_client(fake_redis)
     else:
         assert settings.redis_url is not None
         connection = connect(settings.redis_url, settings.redis_timeout_seconds)
-    event_queue = EventQueue(connection, settings.queue, app_name, settings.job_timeout)
+        async_connection = connect_async(settings.redis_url, settings.redis_timeout_seconds)
+    event_queue = EventQueue(
+        connection, settings.queue, app_name, settings.job_timeout, async_connection=async_connection
+    )
     api = build_front_end(server, event_queue, settings, base_url)
     http = uvicorn.Server(
         uvicorn.Config(
