@@ -39,6 +39,8 @@ def test_the_job_written_matches_what_rq_itself_writes(redis_url):
     theirs = rq_queue.enqueue_call(
         JOB_FUNCTION,
         args=("x",),
+        meta={"k": 1},
+        description="rq's own",
         timeout=60,
         result_ttl=7 * 86400,
         failure_ttl=30 * 86400,
