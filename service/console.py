@@ -19,6 +19,8 @@ def public_url(host: str, port: int) -> str:
     if space_host:
         return f"https://{space_host}"
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    if ":" in shown:  # an IPv6 address goes in brackets in a URL
+        shown = f"[{shown}]"
     return f"http://{shown}:{port}"
 
 

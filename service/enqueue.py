@@ -4,11 +4,12 @@ The job names a fixed, importable function (:func:`workers.job.run_event`) and c
 name, the route, the raw body and the event's metadata, all as JSON: Redis may be shared, so
 nothing that unpickles on a worker is ever written (pickle runs code on load).
 
-How the write stays RQ-compatible yet takes one round trip from the event loop: RQ builds the
-job and issues its writes onto a redis-py pipeline that is never executed; the commands it
-buffered are sent, with the dedup check and the events index, as the arguments of one Lua
-script. RQ's synchronous ``enqueue`` from the loop would block it (0.18x of a bare route), and
-from a thread pool costs three round trips and a thread hop per event.
+How the write stays RQ-compatible yet takes one round trip from the event loop: the job's
+commands come from a :class:`~service.job_template.JobTemplate` that RQ itself recorded, and are
+sent with the dedup check and the events index as the arguments of one Lua script, pipelined with
+the other events of the same loop turn (:mod:`service.batching`). RQ's synchronous ``enqueue``
+from the loop would block it (0.18x of a bare route); from a thread pool it costs three round
+trips and a thread hop per event.
 
 Deduplication: the Hub sends no delivery id, and its retries and replays resend the same body.
 A mark keyed by the route and a hash of the body names the first job for ``dedup_window``
@@ -28,16 +29,19 @@ from typing import Any
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import RedisError, ResponseError
-from rq import Queue, Retry
+from rq import Queue
 from rq.serializers import JSONSerializer
 
+from service.batching import ScriptBatcher
 from service.errors import QueueUnavailableError
 from service.event import EventMeta
 from service.handler import Handler
+from service.job_template import JOB_FUNCTION, JobTemplate
 
 logger = logging.getLogger(__name__)
 
-JOB_FUNCTION = "workers.job.run_event"
+__all__ = ["JOB_FUNCTION", "Enqueued", "EventQueue", "events_key"]
+
 DEDUP_KEY_PREFIX = "hubhooks:dedup:"
 EVENTS_KEY_PREFIX = "hubhooks:events:"
 
@@ -99,9 +103,8 @@ class EventQueue:
         self.queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
         self.async_connection = async_connection
         self._script = connection.register_script(WRITE_EVENT_SCRIPT)
-        self._async_script = (
-            async_connection.register_script(WRITE_EVENT_SCRIPT) if async_connection else None
-        )
+        self._batcher = ScriptBatcher(async_connection, WRITE_EVENT_SCRIPT) if async_connection else None
+        self._templates: dict[str, JobTemplate] = {}
 
     def __repr__(self) -> str:
         return f"EventQueue(queue={self.queue.name!r}, app={self.app_name!r})"
@@ -124,13 +127,13 @@ class EventQueue:
 
     async def enqueue_async(self, handler: Handler, body: str) -> Enqueued:
         """:meth:`enqueue` in one round trip on the async client, without leaving the event loop."""
-        if self._async_script is None or self.async_connection is None:
+        if self._batcher is None or self.async_connection is None:
             raise RuntimeError("EventQueue.enqueue_async needs an async_connection.")
         try:
             if not self.queue.redis_server_version:
                 self.queue.redis_server_version = await self._server_version()
             meta, keys, args = self._prepare(handler, body)
-            first = await self._async_script(keys=keys, args=args)
+            first = await self._batcher.call(keys, args)
         except RedisError as error:
             raise self._unavailable(handler, error) from error
         return self._outcome(handler, meta, first)
@@ -163,26 +166,13 @@ class EventQueue:
             args.extend(command)
         return meta, keys, args
 
-    def _job_commands(self, handler: Handler, body: str, meta: EventMeta) -> list[tuple[Any, ...]]:
-        """The commands RQ would send to enqueue this job, recorded on a pipeline never executed."""
-        policy = handler.policy
-        recorder = self.queue.connection.pipeline()
-        recorder.multi()  # RQ issues no WATCH inside an explicit transaction
-        self.queue.enqueue_call(
-            JOB_FUNCTION,
-            args=(self.app_name, handler.route, body, meta.model_dump(mode="json")),
-            job_id=meta.job_id,
-            timeout=policy.timeout or self.job_timeout,
-            result_ttl=policy.keep_results,
-            failure_ttl=policy.keep_failed,
-            retry=Retry(max=policy.retries, interval=policy.retry_delays()) if policy.retries else None,
-            description=f"{handler.route} event {meta.event_id}",
-            meta={"event_id": meta.event_id, "route": handler.route},
-            pipeline=recorder,
-        )
-        commands = [args for args, _options in recorder.command_stack]
-        recorder.reset()
-        return commands
+    def _job_commands(self, handler: Handler, body: str, meta: EventMeta) -> list[list[bytes]]:
+        """The commands RQ would send to enqueue this job (from a template RQ recorded once)."""
+        template = self._templates.get(handler.route)
+        if template is None or template.handler is not handler:
+            template = JobTemplate(self.queue, self.app_name, handler, self.job_timeout)
+            self._templates[handler.route] = template
+        return template.commands(body, meta)
 
     def _outcome(self, handler: Handler, meta: EventMeta, first: bytes | str | None) -> Enqueued:
         if first:

@@ -9,7 +9,6 @@ the queue carries: the payload (validated into the model it declares) and, optio
 from __future__ import annotations
 
 import inspect
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,11 +71,24 @@ class Handler:
         return args
 
 
-def _resolve_parameters(function: Callable[..., Any]) -> tuple[type[BaseModel] | None, bool]:
+def _annotation(function: Callable[..., Any], parameter: inspect.Parameter) -> Any:
+    """A parameter's annotation, resolved on its own (one unresolvable hint elsewhere, such as a
+    return type imported under ``TYPE_CHECKING``, must not hide the payload's type)."""
+    annotation = parameter.annotation
+    if not isinstance(annotation, str):
+        return annotation
     try:
-        hints = typing.get_type_hints(function)
-    except Exception:  # unresolvable forward references: fall back to raw annotations
-        hints = {}
+        return eval(annotation, getattr(function, "__globals__", {}))  # the same lookup typing does
+    except Exception:
+        raise _signature_error(
+            function,
+            parameter,
+            f"has the annotation {annotation!r}, which cannot be resolved; define that model at "
+            "module level, before the handler",
+        ) from None
+
+
+def _resolve_parameters(function: Callable[..., Any]) -> tuple[type[BaseModel] | None, bool]:
     parameters = [
         p
         for p in inspect.signature(function).parameters.values()
@@ -86,7 +98,7 @@ def _resolve_parameters(function: Callable[..., Any]) -> tuple[type[BaseModel] |
     payload_model: type[BaseModel] | None = None
     wants_meta = False
     for position, parameter in enumerate(parameters):
-        annotation = hints.get(parameter.name, parameter.annotation)
+        annotation = _annotation(function, parameter)
         kind = _classify(function, parameter, annotation, position)
         if kind == "meta" and not wants_meta:
             wants_meta = True

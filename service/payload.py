@@ -15,7 +15,9 @@ documentation does. Three choices differ from ``huggingface_hub``'s models on pu
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
 
 KNOWN_ACTIONS = ("create", "delete", "move", "update")
 KNOWN_SCOPES = ("repo", "repo.content", "repo.config", "discussion", "discussion.comment")
@@ -114,6 +116,15 @@ class WebhookPayloadRepo(_HubModel):
     headSha: str | None = None
     subdomain: str | None = None
     tags: list[str] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_upstream_head_sha(cls, data: Any) -> Any:
+        """Take upstream's ``head_sha=`` keyword (used by existing tests) as ``headSha``."""
+        if isinstance(data, dict) and "head_sha" in data and "headSha" not in data:
+            data = {**data, "headSha": data["head_sha"]}
+            del data["head_sha"]
+        return data
 
     @property
     def head_sha(self) -> str | None:

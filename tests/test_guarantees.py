@@ -36,7 +36,7 @@ def test_a_failing_handler_is_retried_and_succeeds(redis_url, front_end, worker)
     server = front_end(redis_url, app=APP)
     worker(redis_url, APP)
     job_id = post(server, "flaky").json()["job_id"]
-    wait_until(lambda: job_status(redis_url, job_id)== "finished", timeout=30)
+    wait_until(lambda: job_status(redis_url, job_id) == "finished", timeout=30)
     assert [entry["attempt"] for entry in runs(redis_url, "flaky")] == [1, 2]
 
 
@@ -44,7 +44,7 @@ def test_a_handler_over_its_timeout_fails_with_the_reason(redis_url, front_end, 
     server = front_end(redis_url, app=APP)
     worker(redis_url, APP)
     job_id = post(server, "too_slow").json()["job_id"]
-    wait_until(lambda: job_status(redis_url, job_id)== "failed", timeout=30)
+    wait_until(lambda: job_status(redis_url, job_id) == "failed", timeout=30)
     job = jobs.fetch_job(Redis.from_url(redis_url), job_id)
     assert "JobTimeoutException" in job.latest_result().exc_string
     assert job_id in jobs.failed_job_ids(Redis.from_url(redis_url), "hubhooks")
@@ -128,7 +128,7 @@ def test_a_job_of_a_sigkilled_worker_runs_again_on_another(redis_url, front_end,
     ended = wait_until(lambda: runs(redis_url, "long-end"), timeout=60)[0]
     assert ended["attempt"] == 2 and ended["pid"] != started["pid"]
     assert time.monotonic() - killed_at < 40
-    wait_until(lambda: job_status(redis_url, job_id)== "finished")
+    wait_until(lambda: job_status(redis_url, job_id) == "finished")
 
 
 def test_sigterm_lets_a_worker_finish_its_job_and_exit_0(redis_url, front_end, worker):
@@ -140,5 +140,5 @@ def test_sigterm_lets_a_worker_finish_its_job_and_exit_0(redis_url, front_end, w
     process.popen.send_signal(signal.SIGTERM)
     assert process.popen.wait(timeout=30) == 0
     assert runs(redis_url, "long-end")
-    assert job_status(redis_url, job_id)== "finished"
+    assert job_status(redis_url, job_id) == "finished"
     assert runs(redis_url, "every_delivery") == []

@@ -58,7 +58,9 @@ def test_serve_with_workers_supervises_worker_processes(redis_url, front_end):
     server = front_end(redis_url, env={"HUBHOOKS_WORKERS": "2"})
     for number in range(4):
         body = {**CONTENT_UPDATE, "repo": {**CONTENT_UPDATE["repo"], "headSha": f"{number:040d}"}}
-        answer = httpx.post(server.url + "/webhooks/sync_handler", json=body, headers={"X-Webhook-Secret": SECRET})
+        answer = httpx.post(
+            server.url + "/webhooks/sync_handler", json=body, headers={"X-Webhook-Secret": SECRET}
+        )
         assert answer.status_code == 202
     wait_until(lambda: len(ran_events(redis_url)) == 4, timeout=60)
     assert server.output().count("Pool: started worker process") == 2
