@@ -85,9 +85,13 @@ class RedisProcess:
         client = Redis.from_url(self.url)
         wait_until(lambda: _pings(client), timeout=10)
 
-    def stop(self) -> None:
+    def stop(self, graceful: bool = False) -> None:
+        """Kill the server, or with ``graceful`` let it shut down (flushing its AOF) on SIGTERM."""
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            if graceful:
+                self.process.terminate()
+            else:
+                self.process.kill()
             self.process.wait(timeout=10)
         self.process = None
 

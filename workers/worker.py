@@ -135,7 +135,13 @@ def work_until_stopped(make_worker: Callable[[], Worker], burst: bool = False) -
     """
     delay = 1.0
     while True:
-        worker = make_worker()
+        try:
+            worker = make_worker()  # RQ reads from Redis while building a worker
+        except RedisError as error:
+            logger.warning("Worker: Redis unreachable (%s); trying again in %.0fs", error, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
+            continue
         try:
             worked = worker.work(burst=burst, with_scheduler=True)
         except RedisError as error:  # raised from RQ's own teardown while Redis is away
