@@ -176,7 +176,10 @@ def test_dependencies_are_installed_in_a_layer_before_the_code():
 
 def test_the_build_context_holds_what_the_image_copies_and_no_secrets():
     sources = copied_sources()
-    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], *PYPROJECT["tool"]["setuptools"]["packages"]}
+    packages = {
+        pattern.rstrip("*") for pattern in PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    needed = {"pyproject.toml", PYPROJECT["project"]["readme"], *packages}
     assert needed <= set(sources)
     for source in sources:
         assert (ROOT / source).exists(), source
