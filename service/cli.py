@@ -39,8 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     requeue = commands.add_parser("requeue", help="move failed jobs back onto their queue")
     requeue.add_argument("job_ids", metavar="JOB_ID", nargs="*", help="jobs to requeue")
     requeue.add_argument("--all", action="store_true", help="requeue every failed job of the queue")
-    requeue.add_argument("--queue", help="the queue (default HUBHOOKS_QUEUE)")
-    requeue.add_argument("--redis-url", help="Redis to use (env REDIS_URL)")
+    requeue.add_argument("--route", help="requeue every failed job of this route (/webhooks/NAME)")
+
+    replay = commands.add_parser("replay", help="enqueue past events again, as new jobs")
+    replay.add_argument("app", metavar="APP", help="the app whose handlers take the events")
+    replay.add_argument("job_ids", metavar="JOB_ID", nargs="+", help="jobs whose events to replay")
+
+    delete = commands.add_parser("delete", help="delete jobs that are not running")
+    delete.add_argument("job_ids", metavar="JOB_ID", nargs="+", help="jobs to delete")
+    for command in (requeue, replay, delete):
+        command.add_argument("--queue", help="the queue (default HUBHOOKS_QUEUE)")
+        command.add_argument("--redis-url", help="Redis to use (env REDIS_URL)")
     return parser
 
 
@@ -58,7 +67,12 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     connection = connect(settings.redis_url, settings.redis_timeout_seconds)
     if args.command == "info":
         return cli_admin.print_info(connection, args.queue or [settings.queue])
-    return cli_admin.requeue(connection, args.queue or settings.queue, args.job_ids, args.all)
+    queue = args.queue or settings.queue
+    if args.command == "replay":
+        return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
+    if args.command == "delete":
+        return cli_admin.delete(connection, queue, args.job_ids)
+    return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -78,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = _settings(args)
-    if args.command in ("info", "requeue"):
+    if args.command in ("info", "requeue", "replay", "delete"):
         return _admin(args, settings)
     try:
         if args.command == "worker":

@@ -1,4 +1,5 @@
-"""``hubhooks info`` and ``hubhooks requeue``: the queue from a shell, via :mod:`service.jobs`."""
+"""``hubhooks info``, ``requeue``, ``replay`` and ``delete``: the queue from a shell, through
+:mod:`service.jobs`, the functions the dashboard's buttons call."""
 
 from __future__ import annotations
 
@@ -33,17 +34,55 @@ def print_info(connection: Redis, queue_names: list[str]) -> int:
     return 0
 
 
-def requeue(connection: Redis, queue_name: str, job_ids: list[str], everything: bool) -> int:
-    """Requeue failed jobs; return the exit code (2 when a job id is not in the dead letter)."""
-    if not everything and not job_ids:
-        print("hubhooks requeue: name JOB_IDs or pass --all", file=sys.stderr)
+def requeue(
+    connection: Redis, queue_name: str, job_ids: list[str], everything: bool, route: str | None = None
+) -> int:
+    """Requeue failed jobs (``everything``, else those of ``route``, else ``job_ids``); return the
+    exit code (2 when a job id is not in the dead letter)."""
+    if not everything and not job_ids and route is None:
+        print("hubhooks requeue: name JOB_IDs or pass --all or --route ROUTE", file=sys.stderr)
         return 2
+    wanted = None if everything or route is not None else job_ids
     try:
-        requeued = jobs.requeue_failed(connection, queue_name, None if everything else job_ids)
+        requeued = jobs.requeue_failed(connection, queue_name, wanted, route=None if everything else route)
     except LookupError as error:
         print(f"hubhooks requeue: {error}", file=sys.stderr)
         return 2
     for job_id in requeued:
         print(f"requeued {job_id}")
     print(f"{len(requeued)} job(s) requeued on {queue_name}")
+    return 0
+
+
+def replay(connection: Redis, queue_name: str, app: str, job_ids: list[str], job_timeout: int) -> int:
+    """Enqueue each job's event again with ``app``'s handlers; return the exit code."""
+    from service.enqueue import EventQueue
+    from service.errors import AppLoadError
+    from service.loader import load_app
+
+    try:
+        loaded = load_app(app)
+    except AppLoadError as error:
+        print(f"hubhooks replay: {error}", file=sys.stderr)
+        return 2
+    event_queue = EventQueue(connection, queue_name, loaded.name, job_timeout)
+    for job_id in job_ids:
+        try:
+            new_id = jobs.replay_event(event_queue, loaded.server.handlers, job_id)
+        except LookupError as error:
+            print(f"hubhooks replay: {error}", file=sys.stderr)
+            return 2
+        print(f"replayed {job_id} as {new_id}")
+    return 0
+
+
+def delete(connection: Redis, queue_name: str, job_ids: list[str]) -> int:
+    """Delete jobs that are not running; return the exit code (2 for a missing or running job)."""
+    for job_id in job_ids:
+        try:
+            jobs.delete_job(connection, queue_name, job_id)
+        except (LookupError, ValueError) as error:
+            print(f"hubhooks delete: {error}", file=sys.stderr)
+            return 2
+        print(f"deleted {job_id}")
     return 0

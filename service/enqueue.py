@@ -11,6 +11,10 @@ the other events of the same loop turn (:mod:`service.batching`). RQ's synchrono
 from the loop would block it (0.18x of a bare route); from a thread pool it costs three round
 trips and a thread hop per event.
 
+Queues: each endpoint's jobs go to the RQ queue its policy names (``queue="gpu"``), else to the
+app's default queue (``HUBHOOKS_QUEUE``); each queue has its own events index. Workers choose
+what they run by queue (``hubhooks worker APP --queue gpu``).
+
 Deduplication: the Hub sends no delivery id, and its retries and replays resend the same body.
 A mark keyed by the route and a hash of the body names the first job for ``dedup_window``
 seconds. The script checks the mark, then sets it first among its writes: a script refused by
@@ -22,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -40,7 +45,7 @@ from service.job_template import JOB_FUNCTION, JobTemplate
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["JOB_FUNCTION", "Enqueued", "EventQueue", "events_key"]
+__all__ = ["JOB_FUNCTION", "Enqueued", "EventQueue", "app_queues", "events_key"]
 
 DEDUP_KEY_PREFIX = "hubhooks:dedup:"
 EVENTS_KEY_PREFIX = "hubhooks:events:"
@@ -83,11 +88,25 @@ class Enqueued:
     duplicate_of: str | None = None
 
 
-class EventQueue:
-    """Enqueues events of one app on one RQ queue.
+def app_queues(handlers: Iterable[Handler], default: str) -> list[str]:
+    """The queues an app's handlers write to: ``default`` first, then the others in order of
+    registration. What a worker started without ``--queue`` works."""
+    names = [default]
+    for handler in handlers:
+        name = handler.policy.queue_name(default)
+        if name not in names:
+            names.append(name)
+    return names
 
-    ``connection`` (synchronous) is where RQ's objects live and what tests and the CLI use;
-    ``async_connection`` carries the front end's writes without blocking its event loop.
+
+class EventQueue:
+    """Enqueues the events of one app, each on its handler's RQ queue.
+
+    ``queue_name`` is the app's default queue (``HUBHOOKS_QUEUE``), :attr:`queue`: endpoints
+    whose policy names no ``queue`` write there. The RQ queue of every other name is made on
+    first use, or at once for ``handlers`` (so that :attr:`queues` lists them all before any
+    event). ``connection`` (synchronous) is where RQ's objects live and what tests and the CLI
+    use; ``async_connection`` carries the front end's writes without blocking its event loop.
     """
 
     def __init__(
@@ -97,20 +116,37 @@ class EventQueue:
         app_name: str,
         job_timeout: int,
         async_connection: AsyncRedis | None = None,
+        handlers: Iterable[Handler] = (),
     ) -> None:
         self.app_name = app_name
         self.job_timeout = job_timeout
         self.queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
+        self.queues: dict[str, Queue] = {queue_name: self.queue}
         self.async_connection = async_connection
         self._script = connection.register_script(WRITE_EVENT_SCRIPT)
         self._batcher = ScriptBatcher(async_connection, WRITE_EVENT_SCRIPT) if async_connection else None
         self._templates: dict[str, JobTemplate] = {}
+        for handler in handlers:
+            self.queue_for(handler)
 
     def __repr__(self) -> str:
-        return f"EventQueue(queue={self.queue.name!r}, app={self.app_name!r})"
+        return f"EventQueue(queues={list(self.queues)!r}, app={self.app_name!r})"
+
+    def queue_for(self, handler: Handler) -> Queue:
+        """The RQ queue ``handler``'s jobs go to (its policy's ``queue``, else the default)."""
+        name = handler.policy.queue_name(self.queue.name)
+        queue = self.queues.get(name)
+        if queue is None:
+            queue = Queue(name, connection=self.queue.connection, serializer=JSONSerializer)
+            queue.redis_server_version = self.queue.redis_server_version
+            self.queues[name] = queue
+        return queue
 
     def dedup_key(self, route: str, body: str) -> str:
-        """The Redis key marking that this body was accepted on this route."""
+        """The Redis key marking that this body was accepted on this route.
+
+        Namespaced by the default queue, which stands for the app: a route names one handler.
+        """
         digest = hashlib.sha256(body.encode()).hexdigest()
         return f"{DEDUP_KEY_PREFIX}{self.queue.name}:{route}:{digest}"
 
@@ -118,7 +154,7 @@ class EventQueue:
         """Write the event (or find its duplicate), blocking until Redis has confirmed it."""
         try:
             if not self.queue.redis_server_version:
-                self.queue.get_redis_server_version()
+                self._remember_version(self.queue.get_redis_server_version())
             meta, keys, args = self._prepare(handler, body)
             first = self._script(keys=keys, args=args)
         except RedisError as error:
@@ -131,12 +167,18 @@ class EventQueue:
             raise RuntimeError("EventQueue.enqueue_async needs an async_connection.")
         try:
             if not self.queue.redis_server_version:
-                self.queue.redis_server_version = await self._server_version()
+                self._remember_version(await self._server_version())
             meta, keys, args = self._prepare(handler, body)
             first = await self._batcher.call(keys, args)
         except RedisError as error:
             raise self._unavailable(handler, error) from error
         return self._outcome(handler, meta, first)
+
+    def _remember_version(self, version: tuple[int, int, int]) -> None:
+        """Give every queue the server's version, so RQ never reads it (blocking) when a
+        template is recorded."""
+        for queue in self.queues.values():
+            queue.redis_server_version = version
 
     async def _server_version(self) -> tuple[int, int, int]:
         """The server's version, which RQ records on jobs; read once, without blocking the loop."""
@@ -158,19 +200,21 @@ class EventQueue:
         policy = handler.policy
         received = meta.received_at.timestamp()
         window = policy.dedup_window
-        keys = [self.dedup_key(handler.route, body) if window else "", events_key(self.queue.name)]
+        queue = self.queue_for(handler)
+        keys = [self.dedup_key(handler.route, body) if window else "", events_key(queue.name)]
         trim_before = received - max(policy.keep_results, policy.keep_failed)
         args: list[Any] = [window, meta.job_id, received, trim_before]
-        for command in self._job_commands(handler, body, meta):
+        for command in self._job_commands(handler, queue, body, meta):
             args.append(len(command))
             args.extend(command)
         return meta, keys, args
 
-    def _job_commands(self, handler: Handler, body: str, meta: EventMeta) -> list[list[bytes]]:
-        """The commands RQ would send to enqueue this job (from a template RQ recorded once)."""
+    def _job_commands(self, handler: Handler, queue: Queue, body: str, meta: EventMeta) -> list[list[bytes]]:
+        """The commands RQ would send to enqueue this job on ``queue`` (from a template RQ
+        recorded once on that queue, so the job's ``origin`` and the queue's key are right)."""
         template = self._templates.get(handler.route)
         if template is None or template.handler is not handler:
-            template = JobTemplate(self.queue, self.app_name, handler, self.job_timeout)
+            template = JobTemplate(queue, self.app_name, handler, self.job_timeout)
             self._templates[handler.route] = template
         return template.commands(body, meta)
 

@@ -4,6 +4,7 @@
     ├── HandlerSignatureError   (also a TypeError)  a handler asks for what a worker cannot give
     ├── RouteConflictError      (also a ValueError) two handlers on one route
     ├── AppLoadError                                APP names no importable app, or no server in it
+    ├── RedisCheckError                             the Redis of REDIS_URL cannot serve us (at start)
     └── DeliveryError                               a webhook call that gets no 202 (carries the status)
         ├── MissingSecretError       401             no secret in the header or the query
         ├── InvalidSecretError       403             a secret that does not match
@@ -31,6 +32,11 @@ class RouteConflictError(HubhooksError, ValueError):
 
 class AppLoadError(HubhooksError):
     """The APP given to the CLI cannot be imported or holds no webhooks server."""
+
+
+class RedisCheckError(HubhooksError):
+    """At start: Redis is unreachable, too old, or lacks a command we need. The message names
+    the URL without its password and says what to change."""
 
 
 class DeliveryError(HubhooksError):

@@ -2,7 +2,8 @@
 
 - ``GET /health/live``: the process serves HTTP (200 always).
 - ``GET /health/ready``: Redis answers (200) or not (503), with the number of live workers on the
-  app's queue, so a compose health check or a dashboard can tell "up but nobody works".
+  app's default queue (``queue``, ``workers``) and on each of its queues (``queues``), so a
+  compose health check or a dashboard can tell "up but nobody works" (or "nobody works gpu").
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from service.enqueue import EventQueue
 
 
 def health_router(event_queue: EventQueue) -> APIRouter:
-    """The two health routes for the queue ``event_queue`` writes to."""
+    """The two health routes for the queues ``event_queue`` writes to."""
     router = APIRouter(prefix="/health", tags=["health"])
-    queue = event_queue.queue
+    default = event_queue.queue
 
     @router.get("/live")
     async def live() -> dict[str, str]:
@@ -28,18 +29,21 @@ def health_router(event_queue: EventQueue) -> APIRouter:
     @router.get("/ready")
     async def ready() -> JSONResponse:
         def probe() -> dict[str, object]:
-            queue.connection.ping()
+            default.connection.ping()
+            # Read now, not when the route was built: a queue first used by an event shows too.
+            workers = {name: Worker.count(queue=queue) for name, queue in list(event_queue.queues.items())}
             return {
                 "status": "ready",
                 "redis": True,
-                "queue": queue.name,
-                "workers": Worker.count(queue=queue),
+                "queue": default.name,
+                "workers": workers[default.name],
+                "queues": workers,
             }
 
         try:
             body = await to_thread.run_sync(probe)
         except RedisError as error:
-            body = {"status": "unavailable", "redis": False, "queue": queue.name, "error": str(error)}
+            body = {"status": "unavailable", "redis": False, "queue": default.name, "error": str(error)}
             return JSONResponse(body, status_code=503)
         return JSONResponse(body)
 

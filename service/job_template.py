@@ -41,6 +41,7 @@ class JobTemplate:
     def __init__(self, queue: Queue, app_name: str, handler: Handler, job_timeout: int) -> None:
         self.app_name = app_name
         self.handler = handler
+        self.queue_name = queue.name
         policy = handler.policy
         recorder = queue.connection.pipeline()
         recorder.multi()  # RQ issues no WATCH inside an explicit transaction
@@ -61,7 +62,7 @@ class JobTemplate:
         specimen = _SPECIMEN_ID.encode()
         # Where the job id goes (keys, list values), and where each per-event hash value goes.
         self._id_holes = [
-            (c, a, *arg.split(specimen, 1))
+            (c, a, arg.partition(specimen)[0], arg.partition(specimen)[2])
             for c, command in enumerate(self._commands)
             for a, arg in enumerate(command)
             if specimen in arg
@@ -73,6 +74,9 @@ class JobTemplate:
             for a in range(2, len(command) - 1, 2)
             if command[a] in _DYNAMIC_FIELDS
         ]
+
+    def __repr__(self) -> str:
+        return f"JobTemplate(route={self.handler.route!r}, queue={self.queue_name!r})"
 
     def commands(self, body: str, meta: EventMeta) -> list[list[bytes]]:
         """The commands enqueueing this event's job (only the holes are computed per event)."""

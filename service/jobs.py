@@ -1,20 +1,24 @@
-"""Reading and steering the queue: counts, workers, the dead letter, requeue.
+"""Reading and steering the queue: counts, workers, the dead letter, requeue, replay, delete.
 
-Shared by ``hubhooks info`` / ``hubhooks requeue`` (and the dashboard). Reads never run RQ's
-registry cleanup (it is a worker's maintenance task, and it uses signals that fail off the main
-thread of a web server): counts are plain ZCARD/LLEN, so they stay O(1) with any backlog.
+Shared by ``hubhooks info`` / ``requeue`` / ``replay`` / ``delete`` and the dashboard, so a button
+and a command do the same thing. Reads never run RQ's registry cleanup (it is a worker's
+maintenance task, and it uses signals that fail off the main thread of a web server): counts are
+plain ZCARD/LLEN, so they stay O(1) with any backlog.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timezone
+from typing import cast
 
 from redis import Redis
 from rq import Queue, Worker
-from rq.exceptions import InvalidJobOperation, NoSuchJobError
-from rq.job import Job
+from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
 from rq.registry import (
     DeferredJobRegistry,
     FailedJobRegistry,
@@ -23,6 +27,12 @@ from rq.registry import (
     StartedJobRegistry,
 )
 from rq.serializers import JSONSerializer
+
+from service.enqueue import EventQueue, events_key
+from service.handler import Handler
+
+# How many job hashes one round trip reads when the dead letter is filtered by route.
+SCAN_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,11 @@ class WorkerInfo:
 
 def _queue(connection: Redis, name: str) -> Queue:
     return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+def queue_key(name: str) -> str:
+    """The Redis list of a queue's waiting job ids (workers pop from its head)."""
+    return f"{Queue.redis_queue_namespace_prefix}{name}"
 
 
 def queue_counts(connection: Redis, name: str) -> QueueCounts:
@@ -98,19 +113,38 @@ def workers(connection: Redis) -> list[WorkerInfo]:
     return sorted(found, key=lambda info: info.name)
 
 
-def failed_job_ids(connection: Redis, name: str) -> list[str]:
-    """Ids of the jobs in the queue's dead letter (RQ's failed registry), newest first."""
-    registry = FailedJobRegistry(queue=_queue(connection, name))
-    return [job_id.decode() for job_id in connection.zrevrange(registry.key, 0, -1)]
+def failed_job_ids(connection: Redis, name: str, route: str | None = None) -> list[str]:
+    """Ids of the jobs in the queue's dead letter (RQ's failed registry), newest first.
 
-
-def requeue_failed(connection: Redis, name: str, job_ids: list[str] | None = None) -> list[str]:
-    """Move failed jobs (all, or ``job_ids``) back onto the queue; return the ids requeued.
-
-    Raise :class:`LookupError` naming a job id that is not in the dead letter.
+    With ``route``, only that route's jobs: the registry has no route index, so this reads each
+    job's meta, :data:`SCAN_BATCH` per round trip (an action's cost, never a page view's).
     """
     registry = FailedJobRegistry(queue=_queue(connection, name))
-    wanted = failed_job_ids(connection, name) if job_ids is None else job_ids
+    raw = cast("list[bytes]", connection.zrevrange(registry.key, 0, -1))
+    ids = [job_id.decode() for job_id in raw]
+    if route is None:
+        return ids
+    wanted: list[str] = []
+    for start in range(0, len(ids), SCAN_BATCH):
+        batch = ids[start : start + SCAN_BATCH]
+        with connection.pipeline(transaction=False) as pipe:
+            for job_id in batch:
+                pipe.hget(Job.key_for(job_id), "meta")
+            metas = pipe.execute()
+        wanted.extend(job_id for job_id, meta in zip(batch, metas, strict=True) if route_of(meta) == route)
+    return wanted
+
+
+def requeue_failed(
+    connection: Redis, name: str, job_ids: list[str] | None = None, route: str | None = None
+) -> list[str]:
+    """Move failed jobs (``job_ids``, else all of ``route``, else all) back onto the queue.
+
+    Return the ids requeued. Raise :class:`LookupError` naming a job id that is not in the dead
+    letter.
+    """
+    registry = FailedJobRegistry(queue=_queue(connection, name))
+    wanted = failed_job_ids(connection, name, route) if job_ids is None else job_ids
     requeued = []
     for job_id in wanted:
         try:
@@ -121,6 +155,58 @@ def requeue_failed(connection: Redis, name: str, job_ids: list[str] | None = Non
     return requeued
 
 
+def replay_event(event_queue: EventQueue, handlers: Mapping[str, Handler], job_id: str) -> str:
+    """Enqueue a new job from the stored body of a past event, in any state; return its id.
+
+    The new job takes the route's current delivery policy, except deduplication: a replay is
+    asked for on purpose, so it is never swallowed as a duplicate of the event it repeats. Raise
+    :class:`LookupError` when the job has expired or its route is no longer registered.
+    """
+    job = _fetch_or_lookup_error(event_queue.queue.connection, job_id)
+    try:
+        _app, route, body, _meta = job.args
+    except (DeserializationError, ValueError):
+        raise LookupError(f"Job {job_id!r} is not a hubhooks event.") from None
+    handler = handlers.get(route)
+    if handler is None:
+        raise LookupError(f"Job {job_id!r} was for {route!r}, which this app no longer serves.")
+    once_more = dataclasses.replace(handler, policy=dataclasses.replace(handler.policy, dedup_window=0))
+    return event_queue.enqueue(once_more, body).meta.job_id
+
+
+def delete_job(connection: Redis, name: str, job_id: str) -> None:
+    """Delete a job that is not running: its hash, its place in any registry, its event entry.
+
+    Raise :class:`LookupError` when it does not exist and :class:`ValueError` while it runs (a
+    worker would write it back when the run ends).
+    """
+    job = _fetch_or_lookup_error(connection, job_id)
+    if job.get_status(refresh=False) == JobStatus.STARTED:
+        raise ValueError(f"Job {job_id!r} is running; delete it once it has ended.")
+    with connection.pipeline() as pipe:
+        job.delete(pipeline=pipe)
+        pipe.zrem(events_key(name), job_id)
+        pipe.execute()
+
+
 def fetch_job(connection: Redis, job_id: str) -> Job:
     """A job by id, read with the JSON serializer hubhooks writes."""
     return Job.fetch(job_id, connection=connection, serializer=JSONSerializer)
+
+
+def _fetch_or_lookup_error(connection: Redis, job_id: str) -> Job:
+    try:
+        return fetch_job(connection, job_id)
+    except NoSuchJobError:
+        raise LookupError(f"Job {job_id!r} does not exist (expired or deleted).") from None
+
+
+def route_of(meta: bytes | None) -> str | None:
+    """The route named by a job's raw ``meta`` field, ``None`` for a job that is not an event."""
+    if not meta:
+        return None
+    try:
+        route = JSONSerializer.loads(meta).get("route")
+    except (ValueError, AttributeError):
+        return None
+    return route if isinstance(route, str) else None

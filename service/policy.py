@@ -1,4 +1,4 @@
-"""Per-endpoint delivery policy: retries with backoff, time limit, deduplication, retention.
+"""Per-endpoint delivery policy: its queue, retries with backoff, time limit, deduplication, retention.
 
 Defaults suit "an event starts a job": a few retries spread over minutes, an hour per run,
 identical deliveries within five minutes run once, results kept a week and failures a month (so
@@ -24,6 +24,9 @@ class DeliveryPolicy:
     - ``dedup_window``: seconds during which an identical body to the same route runs once
       (0: off). The Hub sends no delivery id, and its retries and replays resend the same body.
     - ``keep_results`` / ``keep_failed``: how long finished and failed jobs stay in Redis.
+    - ``queue``: the RQ queue the endpoint's jobs go to (``None``: the app's default,
+      ``HUBHOOKS_QUEUE``), so that ``hubhooks worker APP --queue gpu`` on a GPU machine runs
+      only them.
     """
 
     retries: int = 3
@@ -33,6 +36,7 @@ class DeliveryPolicy:
     dedup_window: int = 300
     keep_results: int = 7 * DAY
     keep_failed: int = 30 * DAY
+    queue: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("retries", "dedup_window", "keep_results", "keep_failed"):
@@ -46,6 +50,14 @@ class DeliveryPolicy:
             )
         if self.timeout is not None and (not isinstance(self.timeout, int) or self.timeout <= 0):
             raise ValueError(f"timeout must be a positive number of seconds or None; got {self.timeout!r}.")
+        if self.queue is not None and (
+            not isinstance(self.queue, str) or not self.queue or any(c.isspace() for c in self.queue)
+        ):
+            raise ValueError(f"queue must be a queue name without spaces, or None; got {self.queue!r}.")
+
+    def queue_name(self, default: str) -> str:
+        """The queue this endpoint's jobs go to, given the app's default queue."""
+        return self.queue or default
 
     def retry_delays(self, rng: random.Random | None = None) -> list[int]:
         """The delay before each retry, in whole seconds, jittered."""

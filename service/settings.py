@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=5, gt=0)
     job_timeout: int = Field(default=3600, gt=0)
     redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    dashboard_password: SecretStr | None = None
+    dashboard_open: bool = False
 
     @property
     def host(self) -> str:

@@ -1,7 +1,7 @@
-"""The Gradio landing page, and mounting a UI on the FastAPI app.
+"""The Gradio page: the landing page (or the user's ``ui``) and the dashboard, as two tabs.
 
-Gradio is imported here only, and only when a front end is built: workers import the user's app
-(and so :mod:`service`) but never this module.
+Gradio is imported here (and in :mod:`service.dashboard.tab`) only, and only when a front end is
+built: workers import the user's app (and so :mod:`service`) but never this module.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from service.console import HUB_WEBHOOK_SETTINGS
 
 if TYPE_CHECKING:
     import gradio as gr
+
+    from service.dashboard import DashboardContext
 
 HUB_WEBHOOKS_GUIDE = "https://huggingface.co/docs/hub/webhooks"
 
@@ -39,18 +41,44 @@ Add them in your [Hub webhook settings]({HUB_WEBHOOK_SETTINGS}) with this server
 """
 
 
-def landing_page(routes: Sequence[str], base_url: str) -> gr.Blocks:
-    """The default UI: a single page describing the registered webhooks."""
+def tabbed_page(
+    ui: gr.Blocks | None, routes: Sequence[str], base_url: str, dashboard: DashboardContext
+) -> gr.Blocks:
+    """The landing page (or ``ui``, rendered whole with its events) in a public first tab, and
+    the dashboard, behind its own login, in a second.
+
+    ``ui`` is rendered first, so its events keep their indices and API names.
+    """
     import gradio as gr
 
-    with gr.Blocks(title="hubhooks") as page:
-        gr.Markdown(landing_markdown(routes, base_url))
+    from service.dashboard.tab import dashboard_tab
+
+    title = ui.title if ui is not None else "hubhooks"
+    with gr.Blocks(title=title, analytics_enabled=False) as page:
+        with gr.Tab(_first_tab_label(ui), id="home", elem_id="hubhooks-home-tab") as home:
+            if ui is None:
+                gr.Markdown(landing_markdown(routes, base_url))
+            else:
+                ui.render()
+        dashboard_tab(dashboard, other_tabs=[home])
     return page
 
 
-def mount_ui(api: FastAPI, ui: gr.Blocks | None, routes: Sequence[str], base_url: str) -> FastAPI:
-    """Mount ``ui`` (or the landing page) at ``/``, after every API route is declared."""
+def _first_tab_label(ui: gr.Blocks | None) -> str:
+    """The landing page's tab is "Webhooks"; a user's page's tab is its title (else "App")."""
+    if ui is None:
+        return "Webhooks"
+    return ui.title if isinstance(ui.title, str) and ui.title not in ("", "Gradio") else "App"
+
+
+def mount_ui(
+    api: FastAPI,
+    ui: gr.Blocks | None,
+    routes: Sequence[str],
+    base_url: str,
+    dashboard: DashboardContext,
+) -> FastAPI:
+    """Mount the page at ``/``, after every API route is declared."""
     import gradio as gr
 
-    blocks = ui if ui is not None else landing_page(routes, base_url)
-    return gr.mount_gradio_app(api, blocks, path="", ssr_mode=False)
+    return gr.mount_gradio_app(api, tabbed_page(ui, routes, base_url, dashboard), path="", ssr_mode=False)

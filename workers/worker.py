@@ -19,7 +19,7 @@ from rq import Queue, SimpleWorker, Worker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 from rq.timeouts import TimerDeathPenalty
-from rq.worker.base import StopRequested
+from rq.worker.base import BaseWorker, StopRequested
 
 from service.connection import connect
 from service.loader import load_app
@@ -87,10 +87,10 @@ class ThreadSafeSimpleWorker(HeartbeatingSimpleWorker):
 
 def build_worker(
     connection: Redis, queue_names: list[str], fork: bool = False, in_thread: bool = False
-) -> Worker:
+) -> BaseWorker:
     """An RQ worker on ``queue_names`` that reads and writes JSON jobs."""
     queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in queue_names]
-    worker_class: type[Worker] = Worker if fork else HeartbeatingSimpleWorker
+    worker_class: type[BaseWorker] = Worker if fork else HeartbeatingSimpleWorker
     if in_thread:
         worker_class = ThreadSafeSimpleWorker
     return worker_class(
@@ -125,7 +125,7 @@ def run_worker(
     return work_until_stopped(lambda: build_worker(connection, names, fork=fork), burst=burst)
 
 
-def work_until_stopped(make_worker: Callable[[], Worker], burst: bool = False) -> bool:
+def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = False) -> bool:
     """Run workers one after another until one stops on request (SIGTERM/SIGINT) or, with
     ``burst``, until the queue is empty.
 
