@@ -5,43 +5,40 @@ name, the route, the raw body and the event's metadata, all as JSON: Redis may b
 nothing that unpickles on a worker is ever written (pickle runs code on load).
 
 How the write stays RQ-compatible yet takes one round trip from the event loop: the job's
-commands come from a :class:`~service.job_template.JobTemplate` that RQ itself recorded, and are
-sent with the dedup check and the events index as the arguments of one Lua script, pipelined with
-the other events of the same loop turn (:mod:`service.batching`). RQ's synchronous ``enqueue``
-from the loop would block it (0.18x of a bare route); from a thread pool it costs three round
-trips and a thread hop per event.
+commands come from a :class:`~service.job_template.JobTemplate` that RQ itself recorded, compiled
+into the Lua accept script (:mod:`service.accept_script`) with the dedup check and the events
+index; per event only a few values are sent, batched with the other events of the same loop turn
+(:mod:`service.batching`). RQ's synchronous ``enqueue`` from the loop would block it (0.18x of a
+bare route); from a thread pool it costs three round trips and a thread hop per event.
 
 Queues: each endpoint's jobs go to the RQ queue its policy names (``queue="gpu"``), else to the
 app's default queue (``HUBHOOKS_QUEUE``); each queue has its own events index. Workers choose
 what they run by queue (``hubhooks worker APP --queue gpu``).
-
-Deduplication: the Hub sends no delivery id, and its retries and replays resend the same body.
-A mark keyed by the route and a hash of the body names the first job for ``dedup_window``
-seconds. The script checks the mark, then sets it first among its writes: a script refused by
-Redis (out of memory, say) writes nothing, so no mark is left to swallow the Hub's retry.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
-from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import NoScriptError, RedisError, ResponseError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
+from service.accept_script import AcceptScript, read_answer
 from service.batching import ScriptBatcher
 from service.errors import QueueUnavailableError
 from service.event import EventMeta
 from service.handler import Handler
 from service.job_template import JOB_FUNCTION, JobTemplate
+from service.policy import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
 
@@ -49,26 +46,6 @@ __all__ = ["JOB_FUNCTION", "Enqueued", "EventQueue", "app_queues", "events_key"]
 
 DEDUP_KEY_PREFIX = "hubhooks:dedup:"
 EVENTS_KEY_PREFIX = "hubhooks:events:"
-
-# KEYS: dedup mark ("" when off), events index. ARGV: window, job id, score, trim-before, then
-# the job's commands, each as its argument count followed by the command and its arguments.
-WRITE_EVENT_SCRIPT = """
-local window = tonumber(ARGV[1])
-if window > 0 then
-  local first = redis.call('GET', KEYS[1])
-  if first then return first end
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', window)
-end
-local i = 5
-while i <= #ARGV do
-  local count = tonumber(ARGV[i])
-  redis.call(unpack(ARGV, i + 1, i + count))
-  i = i + count + 1
-end
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4])
-return false
-"""
 
 
 def events_key(queue_name: str) -> str:
@@ -123,9 +100,9 @@ class EventQueue:
         self.queue = Queue(queue_name, connection=connection, serializer=JSONSerializer)
         self.queues: dict[str, Queue] = {queue_name: self.queue}
         self.async_connection = async_connection
-        self._script = connection.register_script(WRITE_EVENT_SCRIPT)
-        self._batcher = ScriptBatcher(async_connection, WRITE_EVENT_SCRIPT) if async_connection else None
-        self._templates: dict[str, JobTemplate] = {}
+        self._batcher = ScriptBatcher(async_connection, self._script) if async_connection else None
+        self._templates: dict[tuple[str, DeliveryPolicy], tuple[int, JobTemplate]] = {}
+        self._accept_script: AcceptScript | None = None
         for handler in handlers:
             self.queue_for(handler)
 
@@ -147,19 +124,27 @@ class EventQueue:
 
         Namespaced by the default queue, which stands for the app: a route names one handler.
         """
-        digest = hashlib.sha256(body.encode()).hexdigest()
-        return f"{DEDUP_KEY_PREFIX}{self.queue.name}:{route}:{digest}"
+        return self._dedup_prefix(route) + hashlib.sha256(body.encode()).hexdigest()
+
+    def _dedup_prefix(self, route: str) -> str:
+        return f"{DEDUP_KEY_PREFIX}{self.queue.name}:{route}:"
 
     def enqueue(self, handler: Handler, body: str) -> Enqueued:
         """Write the event (or find its duplicate), blocking until Redis has confirmed it."""
         try:
             if not self.queue.redis_server_version:
                 self._remember_version(self.queue.get_redis_server_version())
-            meta, keys, args = self._prepare(handler, body)
-            first = self._script(keys=keys, args=args)
+            meta, values = self._prepare(handler, body)
+            script = self._script()
+            try:
+                answers = cast("list[bytes]", self.queue.connection.evalsha(script.sha, 0, *values))
+            except NoScriptError:
+                self.queue.connection.script_load(script.source)
+                answers = cast("list[bytes]", self.queue.connection.evalsha(script.sha, 0, *values))
         except RedisError as error:
             raise self._unavailable(handler, error) from error
-        return self._outcome(handler, meta, first)
+        (answer,) = answers
+        return self._outcome(handler, meta, answer)
 
     async def enqueue_async(self, handler: Handler, body: str) -> Enqueued:
         """:meth:`enqueue` in one round trip on the async client, without leaving the event loop."""
@@ -168,11 +153,11 @@ class EventQueue:
         try:
             if not self.queue.redis_server_version:
                 self._remember_version(await self._server_version())
-            meta, keys, args = self._prepare(handler, body)
-            first = await self._batcher.call(keys, args)
+            meta, values = self._prepare(handler, body)
+            answer = await self._batcher.call(values)
         except RedisError as error:
             raise self._unavailable(handler, error) from error
-        return self._outcome(handler, meta, first)
+        return self._outcome(handler, meta, answer)
 
     def _remember_version(self, version: tuple[int, int, int]) -> None:
         """Give every queue the server's version, so RQ never reads it (blocking) when a
@@ -190,37 +175,51 @@ class EventQueue:
         major, minor, patch = [*(int(part) for part in str(info["redis_version"]).split(".")[:3]), 0, 0][:3]
         return (major, minor, patch)
 
-    def _prepare(self, handler: Handler, body: str) -> tuple[EventMeta, list[str], list[Any]]:
-        meta = EventMeta(
-            event_id=uuid.uuid4().hex,
-            job_id=uuid.uuid4().hex,
+    def _prepare(self, handler: Handler, body: str) -> tuple[EventMeta, list[Any]]:
+        """The event's metadata, and its arguments to the accept script."""
+        meta = EventMeta.model_construct(
+            event_id=os.urandom(16).hex(),
+            job_id=os.urandom(16).hex(),
             route=handler.route,
             received_at=datetime.now(timezone.utc),
+            attempt=1,
         )
-        policy = handler.policy
-        received = meta.received_at.timestamp()
-        window = policy.dedup_window
-        queue = self.queue_for(handler)
-        keys = [self.dedup_key(handler.route, body) if window else "", events_key(queue.name)]
-        trim_before = received - max(policy.keep_results, policy.keep_failed)
-        args: list[Any] = [window, meta.job_id, received, trim_before]
-        for command in self._job_commands(handler, queue, body, meta):
-            args.append(len(command))
-            args.extend(command)
-        return meta, keys, args
+        number, template = self._template(handler)
+        window = handler.policy.dedup_window
+        digest = hashlib.sha256(body.encode()).hexdigest() if window else ""
+        return meta, [number, *template.event_values(body, meta, window, digest)]
 
-    def _job_commands(self, handler: Handler, queue: Queue, body: str, meta: EventMeta) -> list[list[bytes]]:
-        """The commands RQ would send to enqueue this job on ``queue`` (from a template RQ
-        recorded once on that queue, so the job's ``origin`` and the queue's key are right)."""
-        template = self._templates.get(handler.route)
-        if template is None or template.handler is not handler:
-            template = JobTemplate(queue, self.app_name, handler, self.job_timeout)
-            self._templates[handler.route] = template
-        return template.commands(body, meta)
+    def _template(self, handler: Handler) -> tuple[int, JobTemplate]:
+        """The numbered template of ``handler``'s jobs, recorded from RQ on first use."""
+        key = (handler.route, handler.policy)
+        found = self._templates.get(key)
+        if found is None:
+            queue = self.queue_for(handler)
+            template = JobTemplate(
+                queue,
+                self.app_name,
+                handler,
+                self.job_timeout,
+                dedup_prefix=self._dedup_prefix(handler.route),
+                events_key=events_key(queue.name),
+            )
+            found = (len(self._templates) + 1, template)
+            self._templates[key] = found
+            self._accept_script = None
+        return found
 
-    def _outcome(self, handler: Handler, meta: EventMeta, first: bytes | str | None) -> Enqueued:
-        if first:
-            duplicate_of = first.decode() if isinstance(first, bytes) else first
+    def _script(self) -> AcceptScript:
+        """The accept script for every template recorded so far."""
+        if self._accept_script is None:
+            ordered = sorted(self._templates.values(), key=lambda numbered: numbered[0])
+            self._accept_script = AcceptScript.for_templates([template for _n, template in ordered])
+        return self._accept_script
+
+    def _outcome(self, handler: Handler, meta: EventMeta, answer: bytes | str) -> Enqueued:
+        duplicate_of, error = read_answer(answer)
+        if error is not None:
+            raise self._unavailable(handler, RedisError(error))
+        if duplicate_of is not None:
             logger.info("Enqueue: %s duplicate of job %s", handler.route, duplicate_of)
             return Enqueued(meta, duplicate_of=duplicate_of)
         logger.info("Enqueue: %s event %s as job %s", handler.route, meta.event_id, meta.job_id)

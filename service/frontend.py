@@ -7,17 +7,28 @@ The order of checks on a webhook route is part of the contract:
 3. the payload, parsed into the handler's model (422 naming the fields);
 4. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
 
-Every error answer is produced by one exception handler from :mod:`service.errors`.
+Each webhook route is a small ASGI app (:class:`WebhookRoute`) rather than a FastAPI path
+operation, and :class:`WebhookDispatch` hands webhook requests to it before FastAPI's middleware
+and router: this is the hot path, and FastAPI's per-request machinery (middleware, routing,
+dependency solving, request and response objects) cost more than the check, the validation and
+the Redis write together (``python -m bench.run`` measures both). Every other request (health,
+docs, the UI) goes to the FastAPI app, where the webhook routes are declared too: a path the
+dispatcher does not know exactly (a trailing slash, say) gets the same route from FastAPI.
+Errors are :class:`~service.errors.DeliveryError`\\ s, turned into answers by one function,
+:func:`error_answer`. The routes appear in ``/docs`` with their payload schema
+(:mod:`service.openapi`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from pydantic import SecretStr, ValidationError
+from starlette.routing import Route
 
 from service.enqueue import EventQueue
 from service.errors import (
@@ -28,12 +39,17 @@ from service.errors import (
 )
 from service.handler import Handler
 from service.health import health_router
+from service.openapi import document_webhooks
 from service.payload import WebhookPayload
-from service.security import secret_check
+from service.security import check_secret
 
 logger = logging.getLogger(__name__)
 
-Endpoint = Callable[[Request], Awaitable[JSONResponse]]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+_JSON = (b"content-type", b"application/json")
 
 
 def create_api(
@@ -46,87 +62,123 @@ def create_api(
     """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards."""
     api = FastAPI(title="hubhooks", summary="Hugging Face Hub webhooks, queued.")
     api.include_router(health_router(event_queue))
-    authenticated = [Depends(secret_check(secret))]
+    handlers = list(handlers)
     for handler in handlers:
-        api.add_api_route(
-            handler.route,
-            _webhook_endpoint(handler, event_queue, max_body_bytes),
-            methods=["POST"],
-            status_code=202,
-            dependencies=authenticated,
-            summary=f"Queue an event for {handler.name}",
-            name=handler.route,
-            openapi_extra=_request_body_schema(handler),
-        )
-        api.add_api_route(
-            handler.route,
-            _method_not_allowed,
-            methods=["GET", "PUT", "PATCH", "DELETE"],
-            include_in_schema=False,
-        )
-
-    @api.exception_handler(DeliveryError)
-    async def answer_delivery_error(request: Request, error: DeliveryError) -> JSONResponse:
-        body: dict[str, object] = {"error": error.message}
-        if error.details is not None:
-            body["details"] = error.details
-        headers = {}
-        if isinstance(error, QueueUnavailableError):
-            headers["Retry-After"] = str(retry_after_seconds)
-        logger.info(
-            "Reject: %s %s -> %s %s",
-            request.method,
-            request.url.path,
-            error.status_code,
-            error.message,
-        )
-        return JSONResponse(body, status_code=error.status_code, headers=headers)
-
+        route = WebhookRoute(handler, event_queue, secret, max_body_bytes, retry_after_seconds)
+        # A Starlette Route given an ASGI app (not a function) hands it the raw request.
+        api.router.routes.append(Route(handler.route, route, name=handler.route, include_in_schema=False))
+    document_webhooks(api, handlers)
     return api
 
 
-def _webhook_endpoint(handler: Handler, event_queue: EventQueue, max_body_bytes: int) -> Endpoint:
-    model = handler.payload_model or WebhookPayload
+class WebhookDispatch:
+    """The ASGI app uvicorn serves: webhook POSTs straight to their route, the rest to ``api``."""
 
-    async def receive(request: Request) -> JSONResponse:
-        body = await _read_body(request, max_body_bytes)
+    def __init__(self, api: FastAPI) -> None:
+        self.api = api
+        self.routes = {
+            route.path: route.app
+            for route in api.router.routes
+            if isinstance(route, Route) and isinstance(route.app, WebhookRoute)
+        }
+
+    def __repr__(self) -> str:
+        return f"WebhookDispatch(routes={list(self.routes)!r})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = self.routes.get(scope["path"])
+            if route is not None:
+                await route(scope, receive, send)
+                return
+        await self.api(scope, receive, send)
+
+
+def error_answer(error: DeliveryError, retry_after_seconds: int) -> tuple[int, dict[str, object], list]:
+    """The status, JSON body and extra headers answering ``error``."""
+    body: dict[str, object] = {"error": error.message}
+    if error.details is not None:
+        body["details"] = error.details
+    headers = []
+    if isinstance(error, QueueUnavailableError):
+        headers.append((b"retry-after", str(retry_after_seconds).encode()))
+    return error.status_code, body, headers
+
+
+class WebhookRoute:
+    """The ASGI app of one webhook route: secret, size, payload, enqueue, then 202."""
+
+    def __init__(
+        self,
+        handler: Handler,
+        event_queue: EventQueue,
+        secret: SecretStr | None,
+        max_body_bytes: int,
+        retry_after_seconds: int,
+    ) -> None:
+        self.handler = handler
+        self.event_queue = event_queue
+        self.secret = secret
+        self.max_body_bytes = max_body_bytes
+        self.retry_after_seconds = retry_after_seconds
+        self.model = handler.payload_model or WebhookPayload
+
+    def __repr__(self) -> str:
+        return f"WebhookRoute({self.handler.route!r}, secret={'set' if self.secret else 'unset'})"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            message = f"Method {scope['method']} not allowed: webhook routes take POST only."
+            await _answer(send, 405, {"error": message}, [(b"allow", b"POST")])
+            return
         try:
-            model.model_validate_json(body)
+            status, answer = await self._accept(scope, receive)
+        except DeliveryError as error:
+            status, body, headers = error_answer(error, self.retry_after_seconds)
+            logger.info("Reject: POST %s -> %s %s", self.handler.route, status, error.message)
+            await _answer(send, status, body, headers)
+            return
+        await _answer(send, status, answer)
+
+    async def _accept(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, object]]:
+        headers = dict(scope["headers"])
+        check_secret(self.secret, headers, scope.get("query_string", b""))
+        body = await _read_body(headers, receive, self.max_body_bytes)
+        try:
+            self.model.model_validate_json(body)
         except ValidationError as error:
             raise InvalidPayloadError(_describe(error), _field_errors(error)) from None
-        outcome = await event_queue.enqueue_async(handler, body.decode())
+        outcome = await self.event_queue.enqueue_async(self.handler, body.decode())
         if outcome.duplicate_of is not None:
-            return JSONResponse({"status": "duplicate", "job_id": outcome.duplicate_of}, status_code=200)
+            return 200, {"status": "duplicate", "job_id": outcome.duplicate_of}
         meta = outcome.meta
-        return JSONResponse(
-            {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id},
-            status_code=202,
-        )
-
-    receive.__name__ = f"receive_{handler.function.__name__}"
-    return receive
+        return 202, {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id}
 
 
-async def _method_not_allowed(request: Request) -> JSONResponse:
-    return JSONResponse(
-        {"error": f"Method {request.method} not allowed: webhook routes take POST only."},
-        status_code=405,
-        headers={"Allow": "POST"},
-    )
+async def _answer(send: Send, status: int, body: dict[str, object], headers: list | None = None) -> None:
+    content = json.dumps(body, separators=(",", ":")).encode()
+    start = [_JSON, (b"content-length", str(len(content)).encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": content})
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+async def _read_body(headers: dict[bytes, bytes], receive: Receive, limit: int) -> bytes:
+    declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLargeError(f"Body of {declared} bytes is over the limit of {limit} bytes.")
+        raise PayloadTooLargeError(f"Body of {declared.decode()} bytes is over the limit of {limit} bytes.")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise InvalidPayloadError("The client disconnected before sending the whole body.")
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise PayloadTooLargeError(f"Body is over the limit of {limit} bytes.")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _field_errors(error: ValidationError) -> list[dict[str, object]]:
@@ -142,26 +194,3 @@ def _describe(error: ValidationError) -> str:
         return f"Body is not valid JSON: {items[0]['msg']}."
     fields = ", ".join(".".join(str(part) for part in item["loc"]) or "body" for item in items)
     return f"Invalid payload: check {fields}."
-
-
-def _request_body_schema(handler: Handler) -> dict[str, object]:
-    """The payload's JSON schema for /docs, with its ``$defs`` inlined (OpenAPI has no place for them)."""
-    model = handler.payload_model or WebhookPayload
-    schema = model.model_json_schema()
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: object) -> object:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return inline(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": inline(schema)}},
-        }
-    }

@@ -1,29 +1,44 @@
-"""An RQ job's Redis commands, learned from RQ once per endpoint and filled in per event.
+"""An RQ job's Redis commands, learned from RQ once per endpoint and compiled into Lua.
 
 RQ builds a job in about 75 us of Python (a ``Job`` object, ``to_dict``, enum and callback
-bookkeeping), most of it the same for every event of an endpoint. So RQ enqueues one specimen job
-per endpoint onto a pipeline that is never executed; its buffered commands become a template in
-which only the per-event values change: the job id and key, the timestamps, the serialized call
-(``data``), the description, ``meta`` and the jittered retry delays. The test
-``tests/service/test_enqueue.py`` compares a job written this way with one RQ writes itself.
+bookkeeping, zlib), most of it the same for every event of an endpoint. So RQ enqueues one
+specimen job per endpoint onto a pipeline that is never executed, and its buffered commands
+become a Lua function (:meth:`JobTemplate.lua_writer`) in which only the per-event values are
+variables: the job id (in keys and values), the timestamps, the serialized call (``data``), the
+description, ``meta`` and the jittered retry delays. Per event, Python computes a handful of
+strings (:meth:`JobTemplate.event_values`) and Redis runs the commands.
+
+``data`` is stored uncompressed: RQ reads uncompressed data by design (``Job.restore`` falls back
+to it), and zlib costs more than the rest of the job. ``tests/service/test_enqueue.py`` compares a
+job written this way with one RQ writes itself.
 """
 
 from __future__ import annotations
 
 import json
-import zlib
+import random
+from datetime import datetime
 from typing import Any
 
 from rq import Queue, Retry
-from rq.serializers import JSONSerializer
-from rq.utils import utcformat
 
 from service.event import EventMeta
 from service.handler import Handler
 
 JOB_FUNCTION = "workers.job.run_event"
 _SPECIMEN_ID = "0" * 32
-_DYNAMIC_FIELDS = (b"created_at", b"enqueued_at", b"data", b"description", b"meta", b"retry_intervals")
+_SPECIMEN = _SPECIMEN_ID.encode()
+
+# The values each event sends, in this order, after its template's number (see service.enqueue).
+EVENT_VALUES = ("window", "digest", "job_id", "event_id", "score", "stamp", "data", "retry_intervals")
+_ARG = {name: f"ARGV[o + {position}]" for position, name in enumerate(EVENT_VALUES, start=1)}
+
+
+def lua_literal(value: bytes | str) -> str:
+    """``value`` as a Lua string literal, any byte outside printable ASCII as a ``\\ddd`` escape."""
+    raw = value.encode() if isinstance(value, str) else value
+    escaped = "".join(chr(b) if 32 <= b < 127 and b not in (34, 92) else f"\\{b:03d}" for b in raw)
+    return f'"{escaped}"'
 
 
 def _text(value: Any) -> bytes:
@@ -35,14 +50,34 @@ def _text(value: Any) -> bytes:
     return repr(value).encode() if isinstance(value, float) else str(value).encode()
 
 
-class JobTemplate:
-    """The commands that enqueue one job of ``handler`` on ``queue``, with per-event holes."""
+def rq_timestamp(moment: datetime) -> str:
+    """RQ's timestamp format (``rq.utils.utcformat``) for a UTC time, always with microseconds."""
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
-    def __init__(self, queue: Queue, app_name: str, handler: Handler, job_timeout: int) -> None:
+
+class JobTemplate:
+    """The commands that enqueue one job of ``handler`` on ``queue``, with per-event holes.
+
+    ``dedup_prefix`` + the body's digest is the event's dedup mark; ``events_key`` is the
+    queue's index of accepted events, trimmed to the policy's longest retention on each write.
+    """
+
+    def __init__(
+        self,
+        queue: Queue,
+        app_name: str,
+        handler: Handler,
+        job_timeout: int,
+        dedup_prefix: str,
+        events_key: str,
+    ) -> None:
         self.app_name = app_name
         self.handler = handler
         self.queue_name = queue.name
+        self.dedup_prefix = dedup_prefix
+        self.events_key = events_key
         policy = handler.policy
+        self.retention = max(policy.keep_results, policy.keep_failed)
         recorder = queue.connection.pipeline()
         recorder.multi()  # RQ issues no WATCH inside an explicit transaction
         queue.enqueue_call(
@@ -57,44 +92,64 @@ class JobTemplate:
             meta={"": ""},
             pipeline=recorder,
         )
-        self._commands = [[_text(arg) for arg in args] for args, _options in recorder.command_stack]
+        self.commands = [[_text(arg) for arg in args] for args, _options in recorder.command_stack]
         recorder.reset()
-        specimen = _SPECIMEN_ID.encode()
-        # Where the job id goes (keys, list values), and where each per-event hash value goes.
-        self._id_holes = [
-            (c, a, arg.partition(specimen)[0], arg.partition(specimen)[2])
-            for c, command in enumerate(self._commands)
-            for a, arg in enumerate(command)
-            if specimen in arg
-        ]
-        self._field_holes = [
-            (c, a + 1, command[a])
-            for c, command in enumerate(self._commands)
-            if command[0] == b"HSET"
-            for a in range(2, len(command) - 1, 2)
-            if command[a] in _DYNAMIC_FIELDS
+        # The call's JSON around the body and the per-event ids, as RQ's JSON serializer writes it.
+        route = json.dumps(handler.route)
+        self._data_head = f'["{JOB_FUNCTION}", null, [{json.dumps(app_name)}, {route}, '
+        self._meta_tail = f', "route": {route}, "received_at": "'
+        self._steps = [
+            min(policy.backoff_cap, policy.backoff * 2**attempt) for attempt in range(policy.retries)
         ]
 
     def __repr__(self) -> str:
         return f"JobTemplate(route={self.handler.route!r}, queue={self.queue_name!r})"
 
-    def commands(self, body: str, meta: EventMeta) -> list[list[bytes]]:
-        """The commands enqueueing this event's job (only the holes are computed per event)."""
-        job_id = meta.job_id.encode()
-        stamp = utcformat(meta.received_at).encode()
-        arguments = [self.app_name, self.handler.route, body, meta.model_dump(mode="json")]
-        values = {
-            b"created_at": stamp,
-            b"enqueued_at": stamp,
-            # Level 1: RQ only decompresses, and level 6 costs more than the rest of the job.
-            b"data": zlib.compress(JSONSerializer.dumps((JOB_FUNCTION, None, arguments, {})), 1),
-            b"description": f"{self.handler.route} event {meta.event_id}".encode(),
-            b"meta": JSONSerializer.dumps({"event_id": meta.event_id, "route": self.handler.route}),
-            b"retry_intervals": json.dumps(self.handler.policy.retry_delays()).encode(),
+    def event_values(self, body: str, meta: EventMeta, window: int, digest: str) -> list[Any]:
+        """The values of :data:`EVENT_VALUES` for one event (only these are computed per event)."""
+        stamp = rq_timestamp(meta.received_at)  # also how pydantic writes received_at in JSON
+        data = (
+            f'{self._data_head}{json.dumps(body)}, {{"event_id": "{meta.event_id}", '
+            f'"job_id": "{meta.job_id}"{self._meta_tail}{stamp}", "attempt": 1}}], {{}}]'
+        )
+        uniform = random.uniform
+        delays = ", ".join(str(max(1, round(step * uniform(0.5, 1.0)))) for step in self._steps)
+        score = meta.received_at.timestamp()
+        return [window, digest, meta.job_id, meta.event_id, score, stamp, data, f"[{delays}]"]
+
+    def lua_writer(self) -> str:
+        """A Lua function of ``o`` (this event's offset in ARGV) that writes the job and indexes it."""
+        route = self.handler.route
+        meta_head = lua_literal('{"event_id": "')
+        meta_tail = lua_literal(f'", "route": {json.dumps(route)}}}')
+        per_field = {
+            b"created_at": _ARG["stamp"],
+            b"enqueued_at": _ARG["stamp"],
+            b"data": _ARG["data"],
+            b"retry_intervals": _ARG["retry_intervals"],
+            b"description": f"{lua_literal(f'{route} event ')} .. {_ARG['event_id']}",
+            b"meta": f"{meta_head} .. {_ARG['event_id']} .. {meta_tail}",
         }
-        filled = [list(command) for command in self._commands]
-        for command_index, arg_index, before, after in self._id_holes:
-            filled[command_index][arg_index] = before + job_id + after
-        for command_index, arg_index, field in self._field_holes:
-            filled[command_index][arg_index] = values[field]
-        return filled
+        lines = ["function(o)"]
+        for command in self.commands:
+            arguments = []
+            for position, argument in enumerate(command):
+                field = command[position - 1] if command[0] == b"HSET" and position >= 3 else None
+                if position % 2 == 1 and field in per_field:
+                    arguments.append(per_field[field])
+                elif _SPECIMEN in argument:
+                    before, _, after = argument.partition(_SPECIMEN)
+                    parts = [lua_literal(before)] if before else []
+                    parts.append(_ARG["job_id"])
+                    parts.extend([lua_literal(after)] if after else [])
+                    arguments.append(" .. ".join(parts))
+                else:
+                    arguments.append(lua_literal(argument))
+            lines.append(f"  redis.call({', '.join(arguments)})")
+        index = lua_literal(self.events_key)
+        lines.append(f"  redis.call('ZADD', {index}, {_ARG['score']}, {_ARG['job_id']})")
+        lines.append(
+            f"  redis.call('ZREMRANGEBYSCORE', {index}, '-inf', tonumber({_ARG['score']}) - {self.retention})"
+        )
+        lines.append("end")
+        return "\n".join(lines)

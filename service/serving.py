@@ -31,7 +31,7 @@ from service.connection import (
 )
 from service.dashboard import DashboardAuth, DashboardContext
 from service.enqueue import EventQueue
-from service.frontend import create_api
+from service.frontend import WebhookDispatch, create_api
 from service.server import WebhooksServer
 from service.settings import Settings
 from service.ui import mount_ui
@@ -98,7 +98,7 @@ def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool
     api = build_front_end(server, event_queue, settings, base_url)
     http = uvicorn.Server(
         uvicorn.Config(
-            api,
+            WebhookDispatch(api),
             host=settings.host,
             port=settings.server_port,
             timeout_graceful_shutdown=30,

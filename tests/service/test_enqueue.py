@@ -11,7 +11,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from service.enqueue import JOB_FUNCTION, EventQueue, events_key
+from service.errors import QueueUnavailableError
 from service.handler import Handler
+from service.job_template import lua_literal
 from service.payload import WebhookPayload
 from service.policy import DeliveryPolicy
 from tests.conftest import load_payload
@@ -89,3 +91,33 @@ def test_async_enqueue_writes_the_same_job_in_one_script_call(redis_url):
     index = connection.zrevrange(events_key("hubhooks"), 0, -1)
     assert index == [second.meta.job_id.encode(), first.meta.job_id.encode()]
     assert queue.queue.redis_server_version[0] >= 5
+
+
+def test_a_write_that_fails_after_the_mark_removes_the_mark_and_spares_the_other_events(redis_url):
+    connection = Redis.from_url(redis_url)
+    connection.set("rq:queue:broken", "not a list")  # RPUSH onto it fails after the mark is set
+    queue = EventQueue(
+        connection, "hubhooks", "app.py", job_timeout=60, async_connection=AsyncRedis.from_url(redis_url)
+    )
+    broken, healthy = _handler(dedup_window=60, queue="broken"), _handler(dedup_window=60)
+
+    async def both_in_one_batch():
+        outcomes = await asyncio.gather(
+            queue.enqueue_async(broken, BODY), queue.enqueue_async(healthy, BODY), return_exceptions=True
+        )
+        await queue.async_connection.aclose()
+        return outcomes
+
+    refused, accepted = asyncio.run(both_in_one_batch())
+    assert isinstance(refused, QueueUnavailableError)
+    assert "WRONGTYPE" in refused.message
+    assert accepted.duplicate_of is None
+    assert connection.lrange("rq:queue:hubhooks", 0, -1) == [accepted.meta.job_id.encode()]
+    assert connection.keys("hubhooks:dedup:*") == [queue.dedup_key("/webhooks/on_event", BODY).encode()]
+    assert connection.get(queue.dedup_key("/webhooks/on_event", BODY)) == accepted.meta.job_id.encode()
+
+
+def test_lua_literals_carry_any_byte_unchanged(redis_url):
+    every_byte = bytes(range(256)) + "é🔑".encode()
+    script = f"return {lua_literal(every_byte)}"
+    assert Redis.from_url(redis_url).eval(script, 0) == every_byte
