@@ -50,7 +50,7 @@ def handler_for(app: str, route: str) -> Handler:
 def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
     """Run one event's handler and return its result, made JSON-safe for the job result."""
     handler = handler_for(app, route)
-    event = EventMeta.model_validate({**meta, "attempt": _count_attempt()})
+    event = EventMeta.model_validate({**meta, "attempt": _attempt()})
     payload = None
     if handler.payload_model is not None:
         payload = handler.payload_model.model_validate_json(body)
@@ -61,14 +61,11 @@ def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
     return to_jsonable_python(result, fallback=repr)
 
 
-def _count_attempt() -> int:
+def _attempt() -> int:
+    """This run's number: counted by :class:`~workers.event_job.EventJob` as the run started
+    (1 when the job runs outside a hubhooks worker, as in a plain ``rq worker``)."""
     job = get_current_job()
-    if job is None:
-        return 1
-    attempt = int(job.meta.get("attempt", 0)) + 1
-    job.meta["attempt"] = attempt
-    job.save_meta()
-    return attempt
+    return max(1, int(job.meta.get("attempt", 0))) if job is not None else 1
 
 
 def _event_loop() -> asyncio.AbstractEventLoop:

@@ -8,10 +8,11 @@ at the cost of a fork per job.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -24,6 +25,8 @@ from rq.worker.base import BaseWorker, StopRequested
 from service.connection import connect
 from service.loader import load_app
 from service.settings import Settings
+from workers.bookkeeping import LeanBookkeeping
+from workers.event_job import EventJob
 from workers.job import install_app
 
 logger = logging.getLogger(__name__)
@@ -41,7 +44,50 @@ MAINTENANCE_SECONDS = 5
 ABANDONED_JOB_DETECTION_SECONDS = JOB_HEARTBEAT_TTL + MAINTENANCE_SECONDS + (WORKER_TTL - 15)
 
 
-class HeartbeatingSimpleWorker(SimpleWorker):
+class JobHeartbeat:
+    """One thread per worker that heartbeats the job the worker runs, every few seconds.
+
+    Started with the first job and kept for the worker's life (a thread per job would cost
+    more than a no-op job). RQ's job heartbeat only updates a started-registry entry that still
+    exists (``ZADD XX``), so a beat that races the end of a job cannot bring it back.
+    """
+
+    def __init__(self, worker: BaseWorker) -> None:
+        self.worker = worker
+        self._job: Job | None = None
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:
+        return f"JobHeartbeat(worker={self.worker.name!r}, job={getattr(self._job, 'id', None)!r})"
+
+    @contextlib.contextmanager
+    def running(self, job: Job) -> Iterator[None]:
+        """Heartbeat ``job`` while the block runs."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._beat, name="hubhooks-heartbeat", daemon=True)
+            self._thread.start()
+        self._job = job
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._job = None
+
+    def _beat(self) -> None:
+        while True:
+            time.sleep(JOB_HEARTBEAT_SECONDS)
+            with self._lock:
+                job, execution = self._job, self.worker.execution
+                if job is None or execution is None or execution.job_id != job.id:
+                    continue  # between jobs, or before RQ has marked this one started
+                try:
+                    self.worker.maintain_heartbeats(job)
+                except Exception:  # Redis away for a moment: the next beat tries again
+                    logger.warning("Worker %s: heartbeat for job %s failed", self.worker.name, job.id)
+
+
+class HeartbeatingSimpleWorker(LeanBookkeeping, SimpleWorker):
     """RQ's ``SimpleWorker`` plus a thread that heartbeats the running job every few seconds.
 
     A ``SimpleWorker`` runs the job in its own main thread, so nothing heartbeats meanwhile and RQ
@@ -53,22 +99,15 @@ class HeartbeatingSimpleWorker(SimpleWorker):
         return JOB_HEARTBEAT_TTL
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        done = threading.Event()
+        heartbeat = self.__dict__.setdefault("_job_heartbeat", JobHeartbeat(self))
+        with heartbeat.running(job):
+            # SimpleWorker.execute_job, minus its "idle" state write: the next dequeue makes it.
+            self.prepare_execution(job)
+            self.perform_job(job, queue)
 
-        def beat() -> None:
-            while not done.wait(JOB_HEARTBEAT_SECONDS):
-                try:
-                    self.maintain_heartbeats(job)
-                except Exception:  # Redis away for a moment: the next beat tries again
-                    logger.warning("Worker %s: heartbeat for job %s failed", self.name, job.id, exc_info=True)
 
-        beater = threading.Thread(target=beat, name=f"heartbeat-{job.id}", daemon=True)
-        beater.start()
-        try:
-            super().execute_job(job, queue)
-        finally:
-            done.set()
-            beater.join()
+class ForkingWorker(LeanBookkeeping, Worker):
+    """RQ's forking ``Worker`` (``--fork``): each job in a fresh child process."""
 
 
 class ThreadSafeSimpleWorker(HeartbeatingSimpleWorker):
@@ -89,14 +128,18 @@ def build_worker(
     connection: Redis, queue_names: list[str], fork: bool = False, in_thread: bool = False
 ) -> BaseWorker:
     """An RQ worker on ``queue_names`` that reads and writes JSON jobs."""
-    queues = [Queue(name, connection=connection, serializer=JSONSerializer) for name in queue_names]
-    worker_class: type[BaseWorker] = Worker if fork else HeartbeatingSimpleWorker
+    queues = [
+        Queue(name, connection=connection, serializer=JSONSerializer, job_class=EventJob)
+        for name in queue_names
+    ]
+    worker_class: type[BaseWorker] = ForkingWorker if fork else HeartbeatingSimpleWorker
     if in_thread:
         worker_class = ThreadSafeSimpleWorker
     return worker_class(
         queues,
         connection=connection,
         serializer=JSONSerializer,
+        job_class=EventJob,
         worker_ttl=WORKER_TTL,
         maintenance_interval=MAINTENANCE_SECONDS,
         job_monitoring_interval=JOB_HEARTBEAT_SECONDS,
@@ -143,7 +186,9 @@ def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = Fals
             delay = min(delay * 2, 30.0)
             continue
         try:
-            worked = worker.work(burst=burst, with_scheduler=True)
+            # RQ configures its own log handler at the level given here (INFO unless told).
+            level = logging.getLevelName(logging.getLogger().getEffectiveLevel())
+            worked = worker.work(burst=burst, with_scheduler=True, logging_level=level)
         except RedisError as error:  # raised from RQ's own teardown while Redis is away
             logger.warning("Worker %s: lost Redis during shutdown: %s", worker.name, error)
             worked = False

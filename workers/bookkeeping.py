@@ -1,0 +1,55 @@
+"""Fewer Redis round trips for RQ's per-job bookkeeping, with the same state in Redis.
+
+RQ's worker loop makes about fifteen round trips per job, several of them repeats: a heartbeat
+(two separate commands) before the dequeue, another right after the job; the state set to
+"idle" at the end of a job and again before the next dequeue; a suspension check per job. For
+short webhook jobs these round trips are most of the cost. :class:`LeanBookkeeping` keeps what
+a dashboard or ``rq info`` reads (state, heartbeat, current job) with fewer of them:
+
+- a worker heartbeat outside a pipeline is one pipelined round trip, and is skipped when the
+  last one is less than :data:`HEARTBEAT_EVERY_SECONDS` old (the worker's key lives 80 s);
+- setting the state the worker is already in writes nothing;
+- ``rq suspend`` is checked at most once per :data:`SUSPENSION_CHECK_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from redis.client import Pipeline
+from rq.worker.base import BaseWorker
+
+HEARTBEAT_EVERY_SECONDS = 1.0
+SUSPENSION_CHECK_SECONDS = 1.0
+
+
+class LeanBookkeeping(BaseWorker):
+    """Mixed in before an RQ worker class; see the module docstring for what changes."""
+
+    _last_standalone_heartbeat = 0.0
+    _last_suspension_check = 0.0
+
+    def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
+        if pipeline is not None:
+            super().heartbeat(timeout, pipeline=pipeline)
+            return
+        moment = time.monotonic()
+        if timeout is None and moment - self._last_standalone_heartbeat < HEARTBEAT_EVERY_SECONDS:
+            return
+        with self.connection.pipeline() as batch:
+            super().heartbeat(timeout, pipeline=batch)
+            batch.execute()
+        self._last_standalone_heartbeat = moment
+
+    def set_state(self, state: str, pipeline: Pipeline | None = None) -> None:
+        if pipeline is None and state == getattr(self, "_state", None):
+            return
+        super().set_state(state, pipeline=pipeline)
+
+    def check_for_suspension(self, burst: bool) -> Any:
+        moment = time.monotonic()
+        if moment - self._last_suspension_check < SUSPENSION_CHECK_SECONDS:
+            return None
+        self._last_suspension_check = moment
+        return super().check_for_suspension(burst)

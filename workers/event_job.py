@@ -1,0 +1,38 @@
+"""The RQ job class hubhooks workers use: RQ's ``Job`` plus an attempt count kept in its meta.
+
+``meta["attempt"]`` counts the runs of an event's job across retries and requeues (RQ's own
+``retries_left`` restarts with a requeue). It is incremented as the run starts, and written in
+the same pipeline RQ uses to mark the job started: counting costs no round trip of its own. The
+``PERSIST`` RQ sends on its own as the run starts goes into that pipeline too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.client import Pipeline
+from rq.job import Job, _job_stack
+
+
+class EventJob(Job):
+    """A job whose ``meta["attempt"]`` is the number of the run about to start."""
+
+    def prepare_for_execution(self, worker_name: str, pipeline: Pipeline) -> None:
+        super().prepare_for_execution(worker_name, pipeline)
+        self.meta["attempt"] = int(self.meta.get("attempt", 0)) + 1
+        pipeline.hset(self.key, "meta", self.serializer.dumps(self.meta))
+        pipeline.persist(self.key)
+
+    def perform(self) -> Any:
+        """RQ's ``Job.perform`` without its ``PERSIST`` (sent with the preparation above)."""
+        _job_stack.push(self)
+        try:
+            self._result = self._execute()
+        finally:
+            assert self is _job_stack.pop()
+        return self._result
+
+    @property
+    def attempt(self) -> int:
+        """The number of the current run, from 1 (0 before the first run starts)."""
+        return int(self.meta.get("attempt", 0))
