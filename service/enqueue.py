@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
 
+from pydantic import BaseModel
 from redis import Redis
 from redis.asyncio import Redis as AsyncRedis
 from redis.exceptions import NoScriptError, RedisError, ResponseError
@@ -38,6 +39,7 @@ from service.errors import QueueUnavailableError
 from service.event import EventMeta
 from service.handler import Handler
 from service.job_template import JOB_FUNCTION, JobTemplate
+from service.payload import WebhookPayload
 from service.policy import DeliveryPolicy
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ logger = logging.getLogger(__name__)
 __all__ = ["JOB_FUNCTION", "Enqueued", "EventQueue", "app_queues", "events_key"]
 
 DEDUP_KEY_PREFIX = "hubhooks:dedup:"
+LANE_KEY_PREFIX = "hubhooks:lane:"
 EVENTS_KEY_PREFIX = "hubhooks:events:"
 
 
@@ -129,12 +132,16 @@ class EventQueue:
     def _dedup_prefix(self, route: str) -> str:
         return f"{DEDUP_KEY_PREFIX}{self.queue.name}:{route}:"
 
-    def enqueue(self, handler: Handler, body: str) -> Enqueued:
-        """Write the event (or find its duplicate), blocking until Redis has confirmed it."""
+    def enqueue(self, handler: Handler, body: str, payload: BaseModel | None = None) -> Enqueued:
+        """Write the event (or find its duplicate), blocking until Redis has confirmed it.
+
+        ``payload`` is the body already validated into the handler's model, if the caller has
+        it; it is needed (and else parsed here) only for an endpoint with a lane.
+        """
         try:
             if not self.queue.redis_server_version:
                 self._remember_version(self.queue.get_redis_server_version())
-            meta, values = self._prepare(handler, body)
+            meta, values = self._prepare(handler, body, payload)
             script = self._script()
             try:
                 answers = cast("list[bytes]", self.queue.connection.evalsha(script.sha, 0, *values))
@@ -146,14 +153,14 @@ class EventQueue:
         (answer,) = answers
         return self._outcome(handler, meta, answer)
 
-    async def enqueue_async(self, handler: Handler, body: str) -> Enqueued:
+    async def enqueue_async(self, handler: Handler, body: str, payload: BaseModel | None = None) -> Enqueued:
         """:meth:`enqueue` in one round trip on the async client, without leaving the event loop."""
         if self._batcher is None or self.async_connection is None:
             raise RuntimeError("EventQueue.enqueue_async needs an async_connection.")
         try:
             if not self.queue.redis_server_version:
                 self._remember_version(await self._server_version())
-            meta, values = self._prepare(handler, body)
+            meta, values = self._prepare(handler, body, payload)
             answer = await self._batcher.call(values)
         except RedisError as error:
             raise self._unavailable(handler, error) from error
@@ -175,7 +182,7 @@ class EventQueue:
         major, minor, patch = [*(int(part) for part in str(info["redis_version"]).split(".")[:3]), 0, 0][:3]
         return (major, minor, patch)
 
-    def _prepare(self, handler: Handler, body: str) -> tuple[EventMeta, list[Any]]:
+    def _prepare(self, handler: Handler, body: str, payload: BaseModel | None) -> tuple[EventMeta, list[Any]]:
         """The event's metadata, and its arguments to the accept script."""
         meta = EventMeta.model_construct(
             event_id=os.urandom(16).hex(),
@@ -187,7 +194,12 @@ class EventQueue:
         number, template = self._template(handler)
         window = handler.policy.dedup_window
         digest = hashlib.sha256(body.encode()).hexdigest() if window else ""
-        return meta, [number, *template.event_values(body, meta, window, digest)]
+        lane = handler.policy.lane
+        lane_key = ""
+        if lane is not None:
+            model = handler.payload_model or WebhookPayload
+            lane_key = lane.key_of(payload if payload is not None else model.model_validate_json(body))
+        return meta, [number, *template.event_values(body, meta, window, digest, lane_key)]
 
     def _template(self, handler: Handler) -> tuple[int, JobTemplate]:
         """The numbered template of ``handler``'s jobs, recorded from RQ on first use."""
@@ -202,6 +214,7 @@ class EventQueue:
                 self.job_timeout,
                 dedup_prefix=self._dedup_prefix(handler.route),
                 events_key=events_key(queue.name),
+                lane_prefix=f"{LANE_KEY_PREFIX}{self.queue.name}:{handler.route}:",
             )
             found = (len(self._templates) + 1, template)
             self._templates[key] = found

@@ -145,10 +145,10 @@ class WebhookRoute:
         check_secret(self.secret, headers, scope.get("query_string", b""))
         body = await _read_body(headers, receive, self.max_body_bytes)
         try:
-            self.model.model_validate_json(body)
+            payload = self.model.model_validate_json(body)
         except ValidationError as error:
             raise InvalidPayloadError(_describe(error), _field_errors(error)) from None
-        outcome = await self.event_queue.enqueue_async(self.handler, body.decode())
+        outcome = await self.event_queue.enqueue_async(self.handler, body.decode(), payload)
         if outcome.duplicate_of is not None:
             return 200, {"status": "duplicate", "job_id": outcome.duplicate_of}
         meta = outcome.meta

@@ -30,7 +30,9 @@ _SPECIMEN_ID = "0" * 32
 _SPECIMEN = _SPECIMEN_ID.encode()
 
 # The values each event sends, in this order, after its template's number (see service.enqueue).
-EVENT_VALUES = ("window", "digest", "job_id", "event_id", "score", "stamp", "data", "retry_intervals")
+EVENT_VALUES = (
+    "window", "digest", "job_id", "event_id", "score", "stamp", "data", "retry_intervals", "lane",
+)  # fmt: skip
 _ARG = {name: f"ARGV[o + {position}]" for position, name in enumerate(EVENT_VALUES, start=1)}
 
 
@@ -59,7 +61,8 @@ class JobTemplate:
     """The commands that enqueue one job of ``handler`` on ``queue``, with per-event holes.
 
     ``dedup_prefix`` + the body's digest is the event's dedup mark; ``events_key`` is the
-    queue's index of accepted events, trimmed to the policy's longest retention on each write.
+    queue's index of accepted events, trimmed to the policy's longest retention on each write;
+    ``lane_prefix`` + an event's lane key names its lane's state (:mod:`service.lanes`).
     """
 
     def __init__(
@@ -70,11 +73,18 @@ class JobTemplate:
         job_timeout: int,
         dedup_prefix: str,
         events_key: str,
+        lane_prefix: str = "",
     ) -> None:
         self.app_name = app_name
         self.handler = handler
         self.queue_name = queue.name
+        self.queue_key = queue.key
+        self.scheduled_key = queue.scheduled_job_registry.key
+        self.deferred_key = queue.deferred_job_registry.key
+        self.canceled_key = queue.canceled_job_registry.key
+        self.keep_results = handler.policy.keep_results
         self.dedup_prefix = dedup_prefix
+        self.lane_prefix = lane_prefix
         self.events_key = events_key
         policy = handler.policy
         self.retention = max(policy.keep_results, policy.keep_failed)
@@ -105,7 +115,7 @@ class JobTemplate:
     def __repr__(self) -> str:
         return f"JobTemplate(route={self.handler.route!r}, queue={self.queue_name!r})"
 
-    def event_values(self, body: str, meta: EventMeta, window: int, digest: str) -> list[Any]:
+    def event_values(self, body: str, meta: EventMeta, window: int, digest: str, lane: str) -> list[Any]:
         """The values of :data:`EVENT_VALUES` for one event (only these are computed per event)."""
         stamp = rq_timestamp(meta.received_at)  # also how pydantic writes received_at in JSON
         data = (
@@ -115,10 +125,12 @@ class JobTemplate:
         uniform = random.uniform
         delays = ", ".join(str(max(1, round(step * uniform(0.5, 1.0)))) for step in self._steps)
         score = meta.received_at.timestamp()
-        return [window, digest, meta.job_id, meta.event_id, score, stamp, data, f"[{delays}]"]
+        return [window, digest, meta.job_id, meta.event_id, score, stamp, data, f"[{delays}]", lane]
 
     def lua_writer(self) -> str:
-        """A Lua function of ``o`` (this event's offset in ARGV) that writes the job and indexes it."""
+        """A Lua function of ``o`` (this event's offset in ARGV) and ``status``, that writes the
+        job with that status and indexes it; only a ``"queued"`` job is pushed onto its queue
+        (a scheduled or deferred one goes to its registry, written by the caller)."""
         route = self.handler.route
         meta_head = lua_literal('{"event_id": "')
         meta_tail = lua_literal(f'", "route": {json.dumps(route)}}}')
@@ -130,12 +142,15 @@ class JobTemplate:
             b"description": f"{lua_literal(f'{route} event ')} .. {_ARG['event_id']}",
             b"meta": f"{meta_head} .. {_ARG['event_id']} .. {meta_tail}",
         }
-        lines = ["function(o)"]
+        lines = ["function(o, status)"]
         for command in self.commands:
             arguments = []
             for position, argument in enumerate(command):
-                field = command[position - 1] if command[0] == b"HSET" and position >= 3 else None
-                if position % 2 == 1 and field in per_field:
+                is_value = command[0] == b"HSET" and position >= 3 and position % 2 == 1
+                field = command[position - 1] if is_value else None
+                if field == b"status":
+                    arguments.append("status")
+                elif field in per_field:
                     arguments.append(per_field[field])
                 elif _SPECIMEN in argument:
                     before, _, after = argument.partition(_SPECIMEN)
@@ -145,7 +160,9 @@ class JobTemplate:
                     arguments.append(" .. ".join(parts))
                 else:
                     arguments.append(lua_literal(argument))
-            lines.append(f"  redis.call({', '.join(arguments)})")
+            call = f"redis.call({', '.join(arguments)})"
+            is_push = command[0] in (b"RPUSH", b"LPUSH") and command[1] == self.queue_key.encode()
+            lines.append(f"  if status == 'queued' then {call} end" if is_push else f"  {call}")
         index = lua_literal(self.events_key)
         lines.append(f"  redis.call('ZADD', {index}, {_ARG['score']}, {_ARG['job_id']})")
         lines.append(

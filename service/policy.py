@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import Any
+
+from service.lanes import Lane, lane_from_keywords
 
 DAY = 24 * 3600
 
@@ -27,6 +30,8 @@ class DeliveryPolicy:
     - ``queue``: the RQ queue the endpoint's jobs go to (``None``: the app's default,
       ``HUBHOOKS_QUEUE``), so that ``hubhooks worker APP --queue gpu`` on a GPU machine runs
       only them.
+    - ``lane``: coalescing or one-at-a-time runs per payload key (:mod:`service.lanes`), from
+      ``add_webhook``'s ``coalesce=``, ``quiet_period=``, ``max_delay=`` and ``serial=``.
     """
 
     retries: int = 3
@@ -37,6 +42,17 @@ class DeliveryPolicy:
     keep_results: int = 7 * DAY
     keep_failed: int = 30 * DAY
     queue: str | None = None
+    lane: Lane | None = None
+
+    @classmethod
+    def from_keywords(cls, **options: Any) -> DeliveryPolicy:
+        """The policy of ``add_webhook``'s keyword arguments; unknown names are a ``TypeError``."""
+        lane_options = {
+            name: options.pop(name)
+            for name in ("coalesce", "serial", "quiet_period", "max_delay")
+            if name in options
+        }
+        return cls(**options, lane=lane_from_keywords(**lane_options))
 
     def __post_init__(self) -> None:
         for name in ("retries", "dedup_window", "keep_results", "keep_failed"):

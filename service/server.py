@@ -53,11 +53,13 @@ class WebhooksServer:
 
         The route is ``/webhooks/<path or function name>``. Keyword arguments set the endpoint's
         :class:`~service.policy.DeliveryPolicy` (``retries``, ``backoff``, ``backoff_cap``,
-        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``). Returns the function.
+        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``, ``queue``) and its lane
+        (``coalesce``, ``quiet_period``, ``max_delay``, ``serial``: :mod:`service.lanes`).
+        Returns the function.
         """
         if callable(path):
             return self._register(path, None, DeliveryPolicy())
-        delivery = DeliveryPolicy(**policy)
+        delivery = DeliveryPolicy.from_keywords(**policy)
 
         def decorator(function: F) -> F:
             return self._register(function, path, delivery)

@@ -4,6 +4,10 @@
 ``retries_left`` restarts with a requeue). It is incremented as the run starts, and written in
 the same pipeline RQ uses to mark the job started: counting costs no round trip of its own. The
 ``PERSIST`` RQ sends on its own as the run starts goes into that pipeline too.
+
+``superseded_by`` is set on the job of a coalesced event that a newer event replaced (see
+:mod:`service.lanes`); RQ's scheduler can still enqueue such a job if it picked it up just as it
+was replaced, and :func:`workers.job.run_event` then skips the handler.
 """
 
 from __future__ import annotations
@@ -16,6 +20,13 @@ from rq.job import Job, _job_stack
 
 class EventJob(Job):
     """A job whose ``meta["attempt"]`` is the number of the run about to start."""
+
+    superseded_by: str | None = None
+
+    def restore(self, raw_data: dict[bytes, Any]) -> None:
+        super().restore(raw_data)
+        replacement = raw_data.get(b"superseded_by")
+        self.superseded_by = replacement.decode() if replacement else None
 
     def prepare_for_execution(self, worker_name: str, pipeline: Pipeline) -> None:
         super().prepare_for_execution(worker_name, pipeline)

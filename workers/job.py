@@ -49,6 +49,10 @@ def handler_for(app: str, route: str) -> Handler:
 
 def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
     """Run one event's handler and return its result, made JSON-safe for the job result."""
+    replaced_by = getattr(get_current_job(), "superseded_by", None)
+    if replaced_by:  # a coalesced event replaced just as RQ's scheduler enqueued it
+        logger.info("Job: %s event %s superseded by %s; not run", route, meta.get("event_id"), replaced_by)
+        return {"superseded_by": replaced_by}
     handler = handler_for(app, route)
     event = EventMeta.model_validate({**meta, "attempt": _attempt()})
     payload = None
