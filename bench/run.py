@@ -91,10 +91,11 @@ def drain_rate(redis: Redisd, jobs: int) -> float:
     return jobs / (last - first).total_seconds()
 
 
-def worker_throughput(redis: Redisd, count: int, jobs: int) -> float:
+def worker_throughput(redis: Redisd, count: int, jobs: int, *options: str) -> float:
     redis.client.flushall()
     fill(redis, jobs)
-    children = [Child(hubhooks("worker", APP, "--burst"), {"REDIS_URL": redis.url}) for _ in range(count)]
+    command = hubhooks("worker", APP, "--burst", *options)
+    children = [Child(command, {"REDIS_URL": redis.url}) for _ in range(count)]
     try:
         return drain_rate(redis, jobs)
     finally:
@@ -170,15 +171,29 @@ def main() -> None:
         one = worker_throughput(redis, 1, args.jobs)
         two = worker_throughput(redis, 2, args.jobs)
         reference = rq_reference(redis, args.jobs)
+        forking = worker_throughput(redis, 1, max(100, args.jobs // 10), "--fork")
         latency = start_latency(redis, 200)
         start_seconds, worker_rss = worker_start(redis)
     finally:
         redis.stop()
-    report(args, bare, durable, blocked, one, two, reference, latency, start_seconds, worker_rss, web_rss)
+    report(
+        args,
+        bare,
+        durable,
+        blocked,
+        one,
+        two,
+        reference,
+        forking,
+        latency,
+        start_seconds,
+        worker_rss,
+        web_rss,
+    )
 
 
 def report(
-    args, bare, durable, blocked, one, two, reference, latency, start_seconds, worker_rss, web_rss
+    args, bare, durable, blocked, one, two, reference, forking, latency, start_seconds, worker_rss, web_rss
 ) -> None:
     print(f"hubhooks bench: {args.seconds}s per wrk run, {args.jobs} jobs per worker run\n")
     print("| measure | c16 | c64 |")
@@ -204,6 +219,7 @@ def report(
         ("(3) RQ SimpleWorker reference, jobs/s", reference, ""),
         ("(3) one worker / reference", one / reference, ">= 1.1"),
         ("(3) two workers / one", two / one, ">= 1.7"),
+        ("(3) one --fork worker, jobs/s (isolation's cost)", forking, ""),
         ("(4) POST -> handler start p50, ms", statistics.median(latency), "<= 10"),
         ("(4) POST -> handler start p99, ms", percentile(latency, 0.99), ""),
         ("(5) worker start, s", start_seconds, "<= 1.5"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -137,6 +138,11 @@ def _serve_durable(
         console.say(ready)
         return
     console.say(ready)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to whatever
+    # handler was there before it. Ours does nothing, so that the pool is stopped below and the
+    # process exits 0, as after any orderly shutdown.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda number, frame: None)
     try:
         http.run()
     finally:

@@ -142,3 +142,41 @@ def test_sigterm_lets_a_worker_finish_its_job_and_exit_0(redis_url, front_end, w
     assert runs(redis_url, "long-end")
     assert job_status(redis_url, job_id) == "finished"
     assert runs(redis_url, "every_delivery") == []
+
+
+def test_sigterm_to_the_front_end_finishes_requests_in_flight_and_takes_no_new_ones(redis_url, front_end):
+    import threading
+
+    server = front_end(redis_url, app=APP)
+    body = json.dumps({**BODY, "in_flight": True}).encode()
+    half_sent = threading.Event()
+
+    def slow_body():
+        yield body[: len(body) // 2]
+        half_sent.set()
+        time.sleep(1.5)  # the front end gets SIGTERM meanwhile
+        yield body[len(body) // 2 :]
+
+    answers: list[httpx.Response] = []
+    sender = threading.Thread(
+        target=lambda: answers.append(
+            httpx.post(
+                f"{server.url}/webhooks/every_delivery", content=slow_body(), headers=HEADERS, timeout=30
+            )
+        )
+    )
+    sender.start()
+    assert half_sent.wait(timeout=10)
+    time.sleep(0.2)
+    server.popen.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    try:
+        late = httpx.post(f"{server.url}/webhooks/every_delivery", json=BODY, headers=HEADERS, timeout=3)
+    except httpx.HTTPError:
+        late = None  # refused: the listening socket is closed
+    sender.join(timeout=30)
+    assert late is None, f"a new request was served after SIGTERM: {late.status_code}"
+    assert answers and answers[0].status_code == 202  # the request in flight completed
+    job_id = answers[0].json()["job_id"]
+    assert job_status(redis_url, job_id) == "queued"  # and its event is safe in Redis
+    assert server.popen.wait(timeout=30) == 0

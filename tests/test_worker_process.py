@@ -64,3 +64,36 @@ def test_serve_with_workers_supervises_worker_processes(redis_url, front_end):
         assert answer.status_code == 202
     wait_until(lambda: len(ran_events(redis_url)) == 4, timeout=60)
     assert server.output().count("Pool: started worker process") == 2
+
+
+def test_sigterm_to_serve_stops_its_supervised_workers_and_exits_0(redis_url, front_end):
+    import signal
+
+    from redis import Redis
+    from rq import Worker
+
+    server = front_end(redis_url, env={"HUBHOOKS_WORKERS": "2"})
+    connection = Redis.from_url(redis_url)
+    wait_until(lambda: Worker.count(connection=connection) == 2, timeout=60)
+    server.popen.send_signal(signal.SIGTERM)
+    assert server.popen.wait(timeout=60) == 0
+    assert Worker.count(connection=connection) == 0  # each worker left, none orphaned
+    assert server.output().count("Pool: started worker process") == 2
+
+
+def test_sigterm_to_an_idle_worker_stops_it_at_once_with_exit_0(redis_url, worker):
+    import signal
+    import time
+
+    from redis import Redis
+    from rq import Worker
+
+    process = worker(redis_url)
+    connection = Redis.from_url(redis_url)
+    wait_until(lambda: Worker.count(connection=connection) == 1, timeout=30)
+    asked = time.monotonic()
+    process.popen.send_signal(signal.SIGTERM)
+    assert process.popen.wait(timeout=20) == 0
+    assert time.monotonic() - asked < 10
+    assert "restarting" not in process.output()
+    assert Worker.count(connection=connection) == 0

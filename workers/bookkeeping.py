@@ -10,6 +10,9 @@ a dashboard or ``rq info`` reads (state, heartbeat, current job) with fewer of t
   last one is less than :data:`HEARTBEAT_EVERY_SECONDS` old (the worker's key lives 80 s);
 - setting the state the worker is already in writes nothing;
 - ``rq suspend`` is checked at most once per :data:`SUSPENSION_CHECK_SECONDS`.
+
+It also remembers a stop request (:attr:`LeanBookkeeping.stop_was_requested`): RQ flags one only
+when it comes during a job, and a worker asked to stop while idle must not be restarted.
 """
 
 from __future__ import annotations
@@ -29,6 +32,11 @@ class LeanBookkeeping(BaseWorker):
 
     _last_standalone_heartbeat = 0.0
     _last_suspension_check = 0.0
+    stop_was_requested = False
+
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_was_requested = True
+        super().request_stop(signum, frame)
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         if pipeline is not None:

@@ -192,14 +192,18 @@ def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = Fals
         except RedisError as error:  # raised from RQ's own teardown while Redis is away
             logger.warning("Worker %s: lost Redis during shutdown: %s", worker.name, error)
             worked = False
-        # RQ sets this flag on a warm shutdown request; nothing public tells the two exits apart.
-        if burst or worker._stop_requested:
+        if burst or _asked_to_stop(worker):
             return worked
         logger.warning("Worker %s: quit without a stop request; restarting in %.0fs", worker.name, delay)
         try:
             time.sleep(delay)
         except StopRequested:
             return worked
-        if worker._stop_requested:
+        if _asked_to_stop(worker):
             return worked
         delay = min(delay * 2, 30.0)
+
+
+def _asked_to_stop(worker: BaseWorker) -> bool:
+    """Whether the worker got SIGTERM/SIGINT (idle or not), rather than quitting on an error."""
+    return bool(getattr(worker, "stop_was_requested", False) or worker._stop_requested)
