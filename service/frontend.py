@@ -5,7 +5,9 @@ The order of checks on a webhook route is part of the contract:
 1. the secret, before the body is read (401 missing, 403 wrong);
 2. the body size, from ``Content-Length`` and while streaming (413);
 3. the payload, parsed into the handler's model (422 naming the fields);
-4. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
+4. the endpoint's filters (:mod:`service.filters`): an event it does not take is answered 200
+   ``{"status": "ignored"}`` and never written to Redis;
+5. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
 
 Every error answer is produced by one exception handler from :mod:`service.errors`.
 """
@@ -87,13 +89,19 @@ def create_api(
 
 def _webhook_endpoint(handler: Handler, event_queue: EventQueue, max_body_bytes: int) -> Endpoint:
     model = handler.payload_model or WebhookPayload
+    event_filter = handler.event_filter
 
     async def receive(request: Request) -> JSONResponse:
         body = await _read_body(request, max_body_bytes)
         try:
-            model.model_validate_json(body)
+            payload = model.model_validate_json(body)
         except ValidationError as error:
             raise InvalidPayloadError(_describe(error), _field_errors(error)) from None
+        if event_filter is not None:
+            reason = event_filter.reason_to_ignore(payload)
+            if reason is not None:
+                logger.info("Ignore: %s %s", handler.route, reason)
+                return JSONResponse({"status": "ignored", "reason": reason}, status_code=200)
         outcome = await event_queue.enqueue_async(handler, body.decode())
         if outcome.duplicate_of is not None:
             return JSONResponse({"status": "duplicate", "job_id": outcome.duplicate_of}, status_code=200)
