@@ -9,7 +9,9 @@ The order of checks on a webhook route is part of the contract:
    ``{"status": "ignored"}`` and never written to Redis;
 5. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
 
-Every error answer is produced by one exception handler from :mod:`service.errors`.
+Every error answer is produced by one exception handler from :mod:`service.errors`. Each answer
+is counted by :mod:`service.metrics` (an ASGI middleware): the endpoint and the exception handler
+name its outcome in the request's scope.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from service.errors import (
 )
 from service.handler import Handler
 from service.health import health_router
+from service.metrics import OUTCOME_SCOPE_KEY, REFUSAL_OUTCOMES, EventMetricsMiddleware, FrontEndMetrics
 from service.payload import WebhookPayload
 from service.security import secret_check
 
@@ -44,9 +47,15 @@ def create_api(
     secret: SecretStr | None,
     max_body_bytes: int,
     retry_after_seconds: int,
+    metrics: FrontEndMetrics | None = None,
 ) -> FastAPI:
-    """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards."""
+    """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards.
+
+    With ``metrics``, each webhook call's outcome and time to answer are counted there.
+    """
     api = FastAPI(title="hubhooks", summary="Hugging Face Hub webhooks, queued.")
+    if metrics is not None:
+        api.add_middleware(EventMetricsMiddleware, metrics=metrics)
     api.include_router(health_router(event_queue))
     authenticated = [Depends(secret_check(secret))]
     for handler in handlers:
@@ -75,6 +84,7 @@ def create_api(
         headers = {}
         if isinstance(error, QueueUnavailableError):
             headers["Retry-After"] = str(retry_after_seconds)
+        request.scope[OUTCOME_SCOPE_KEY] = REFUSAL_OUTCOMES.get(error.status_code, "error")
         logger.info(
             "Reject: %s %s -> %s %s",
             request.method,
@@ -100,12 +110,15 @@ def _webhook_endpoint(handler: Handler, event_queue: EventQueue, max_body_bytes:
         if event_filter is not None:
             reason = event_filter.reason_to_ignore(payload)
             if reason is not None:
+                request.scope[OUTCOME_SCOPE_KEY] = "ignored"
                 logger.info("Ignore: %s %s", handler.route, reason)
                 return JSONResponse({"status": "ignored", "reason": reason}, status_code=200)
         outcome = await event_queue.enqueue_async(handler, body.decode())
         if outcome.duplicate_of is not None:
+            request.scope[OUTCOME_SCOPE_KEY] = "duplicate"
             return JSONResponse({"status": "duplicate", "job_id": outcome.duplicate_of}, status_code=200)
         meta = outcome.meta
+        request.scope[OUTCOME_SCOPE_KEY] = "accepted"
         return JSONResponse(
             {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id},
             status_code=202,

@@ -57,7 +57,8 @@ class Handler:
         (or :class:`ValueError` if ``event_filter`` reads fields its payload model lacks)."""
         payload_model, wants_meta = _resolve_parameters(function)
         if event_filter is not None:
-            event_filter.check_model(payload_model or WebhookPayload, getattr(function, "__qualname__", route))
+            name = getattr(function, "__qualname__", route)
+            event_filter.check_model(payload_model or WebhookPayload, name)
         return cls(route, function, payload_model, wants_meta, policy or DeliveryPolicy(), event_filter)
 
     @property

@@ -32,6 +32,8 @@ from service.connection import (
 from service.dashboard import DashboardAuth, DashboardContext
 from service.enqueue import EventQueue
 from service.frontend import create_api
+from service.metrics import FrontEndMetrics, metrics_router
+from service.queue_metrics import QueueCollector
 from service.server import WebhooksServer
 from service.settings import Settings
 from service.ui import mount_ui
@@ -44,21 +46,21 @@ _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR = ("server_name", "server_port")
 def build_front_end(
     server: WebhooksServer, event_queue: EventQueue, settings: Settings, base_url: str
 ) -> FastAPI:
-    """The webhook routes, then the UI mounted at ``/``: the landing page (or ``server.ui``) and
-    the dashboard."""
+    """The webhook routes and ``/metrics``, then the UI mounted at ``/``: the landing page (or
+    ``server.ui``) and the dashboard."""
+    collector = QueueCollector(event_queue, server.handlers.values())
+    metrics = FrontEndMetrics(server.handlers, collectors=[collector])
     api = create_api(
         server.handlers.values(),
         event_queue,
         secret=_secret(server, settings),
         max_body_bytes=settings.max_body_bytes,
         retry_after_seconds=settings.retry_after_seconds,
+        metrics=metrics,
     )
-    dashboard = DashboardContext(
-        event_queue,
-        server.handlers,
-        DashboardAuth.from_settings(settings, _secret(server, settings)),
-        durable=not settings.embedded,
-    )
+    auth = DashboardAuth.from_settings(settings, _secret(server, settings))
+    api.include_router(metrics_router(metrics, auth))
+    dashboard = DashboardContext(event_queue, server.handlers, auth, durable=not settings.embedded)
     return mount_ui(api, server.ui, list(server.handlers), base_url, dashboard)
 
 
