@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (env GRADIO_SERVER_PORT)")
     serve.add_argument("--workers", type=int, help="also run N worker processes here (env HUBHOOKS_WORKERS)")
     serve.add_argument("--redis-url", help="Redis to queue on (env REDIS_URL)")
+    serve.add_argument("--share", action="store_true", help="open a Gradio share link (needs a secret)")
 
     worker = commands.add_parser("worker", help="run an RQ worker for APP's handlers")
     worker.add_argument("app", metavar="APP", help="a file (app.py) or a module path (pkg.app)")
@@ -141,9 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from service.loader import load_app
         from service.serving import serve
+        from service.tunnel import ShareOptions
 
         loaded = load_app(args.app)
-        serve(loaded.server, loaded.name, settings)
+        serve(loaded.server, loaded.name, settings, share=ShareOptions() if args.share else None)
         return 0
     except AppLoadError as error:
         print(f"hubhooks: {error}", file=sys.stderr)

@@ -36,11 +36,13 @@ from service.metrics import FrontEndMetrics, metrics_router
 from service.queue_metrics import QueueCollector
 from service.server import WebhooksServer
 from service.settings import Settings
+from service.tunnel import ShareOptions, open_share_link
 from service.ui import mount_ui
 
 logger = logging.getLogger(__name__)
 
 _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR = ("server_name", "server_port")
+_GRADIO_SHARE_ARGUMENTS = ("share_server_address", "share_server_tls_certificate", "share_server_protocol")
 
 
 def build_front_end(
@@ -73,18 +75,36 @@ def serve_main_script(
 ) -> None:
     """``launch()`` from a user's script: serve the handlers of ``__main__``."""
     overrides = {k: launch_kwargs.pop(k) for k in _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR if k in launch_kwargs}
+    share = launch_kwargs.pop("share", None)
+    if share is None:  # Gradio's own default: the GRADIO_SHARE environment variable
+        share = os.environ.get("GRADIO_SHARE", "").lower() == "true"
+    given = {k: launch_kwargs.pop(k) for k in _GRADIO_SHARE_ARGUMENTS if k in launch_kwargs}
+    share_options = ShareOptions(**{k.removeprefix("share_"): v for k, v in given.items()})
     if launch_kwargs:
         logger.warning("Launch: ignoring Gradio launch arguments %s", sorted(launch_kwargs))
     settings = Settings(**overrides)
     main_file = getattr(sys.modules["__main__"], "__file__", None)
     app_name = os.path.relpath(main_file) if main_file else "__main__"
-    serve(server, app_name, settings, block=not prevent_thread_lock)
+    serve(server, app_name, settings, block=not prevent_thread_lock, share=share_options if share else None)
 
 
-def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool = True) -> None:
-    """Start the front end for ``server``; block until it stops unless ``block`` is false."""
-    console.say(console.secret_status_lines(_secret(server, settings) is not None))
+def serve(
+    server: WebhooksServer,
+    app_name: str,
+    settings: Settings,
+    block: bool = True,
+    share: ShareOptions | None = None,
+) -> None:
+    """Start the front end for ``server``; block until it stops unless ``block`` is false.
+
+    With ``share``, a Gradio share link is opened first (if a secret is set; see
+    :mod:`service.tunnel`), and its URL is the one printed and shown on the landing page.
+    """
+    secret_is_set = _secret(server, settings) is not None
+    console.say(console.secret_status_lines(secret_is_set))
     base_url = console.public_url(settings.host, settings.server_port)
+    if share is not None:
+        base_url = open_share_link(settings.host, settings.server_port, secret_is_set, share) or base_url
     if settings.embedded:
         console.say(console.embedded_warning_lines())
         fake_redis = embedded_server()
