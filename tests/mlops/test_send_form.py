@@ -32,7 +32,8 @@ def test_the_form_with_the_secret_queues_an_event_and_the_handler_runs(redis_url
     assert answer["http_status"] == 202 and answer["answer"]["status"] == "accepted", answer
     assert answer["sent"]["repo"]["name"] == "acme/form"
     [ran] = wait_until(lambda: ran_events(redis_url))
-    assert (ran["handler"], ran["repo"], ran["event_id"]) == ("datasets", "acme/form", answer["answer"]["event_id"])
+    assert (ran["handler"], ran["repo"]) == ("datasets", "acme/form")
+    assert ran["event_id"] == answer["answer"]["event_id"]
 
 
 def test_without_the_secret_the_form_is_refused_by_the_route_and_nothing_is_queued(redis_url, front_end):
@@ -63,7 +64,8 @@ def test_each_route_has_a_form_whose_defaults_pass_its_filter(redis_url, front_e
     config = httpx.get(server.url + "/config", timeout=10).json()
 
     labels = [c["props"].get("label") for c in config["components"] if c["type"] == "accordion"]
-    assert labels == [f"Send a test event to POST /webhooks/{name}" for name in ("datasets", "everything", "fails")]
+    routes = ("datasets", "everything", "fails")
+    assert labels == [f"Send a test event to POST /webhooks/{name}" for name in routes]
     assert "Send a test event" in str([c["props"].get("value") for c in config["components"]])
 
 

@@ -13,7 +13,10 @@ APP = "tests/apps/mlops_app.py"
 
 @pytest.mark.timeout(240)
 def test_a_visitor_sends_a_test_event_with_the_secret_and_sees_it_accepted(
-    redis_url, front_end, worker, page  # noqa: F811
+    redis_url,
+    front_end,
+    worker,
+    page,  # noqa: F811
 ):
     server = front_end(redis_url, app=APP)
     worker(redis_url, APP)
