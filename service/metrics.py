@@ -12,11 +12,13 @@ Two sources, in one registry of our own (never ``prometheus_client``'s global on
 
 The route is protected like the dashboard's data (:class:`~service.dashboard.DashboardAuth`): the
 dashboard password (else the webhook secret) as a bearer token, or as the password of HTTP basic
-auth; open only with ``HUBHOOKS_DASHBOARD_OPEN=1``.
+auth; open only with ``HUBHOOKS_DASHBOARD_OPEN=1``. Wrong credentials are answered one at a
+time, after the dashboard's failed-login delay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import time
@@ -156,11 +158,18 @@ class EventMetricsMiddleware:
 def metrics_router(metrics: FrontEndMetrics, auth: DashboardAuth) -> APIRouter:
     """``GET /metrics``, behind the dashboard's password."""
     router = APIRouter(tags=["metrics"])
+    # Wrong credentials wait their turn, one at a time, as the dashboard's logins do: guessing the
+    # password here is no faster than on the login form.
+    wrong_guesses = asyncio.Lock()
 
     @router.get("/metrics", summary="Prometheus metrics (bearer token: the dashboard password)")
     async def serve_metrics(request: Request) -> Response:
-        refusal = _refusal(auth, request.headers.get("authorization"))
+        authorization = request.headers.get("authorization")
+        refusal = _refusal(auth, authorization)
         if refusal is not None:
+            if authorization and refusal.status_code == 401:
+                async with wrong_guesses:
+                    await asyncio.sleep(auth.failed_login_delay)
             return refusal
         body = await to_thread.run_sync(metrics.exposition)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
