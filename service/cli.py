@@ -24,6 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port to bind (env GRADIO_SERVER_PORT)")
     serve.add_argument("--workers", type=int, help="also run N worker processes here (env HUBHOOKS_WORKERS)")
     serve.add_argument("--redis-url", help="Redis to queue on (env REDIS_URL)")
+    serve.add_argument("--share", action="store_true", help="open a Gradio share link (needs a secret)")
 
     worker = commands.add_parser("worker", help="run an RQ worker for APP's handlers")
     worker.add_argument("app", metavar="APP", help="a file (app.py) or a module path (pkg.app)")
@@ -44,6 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="enqueue past events again, as new jobs")
     replay.add_argument("app", metavar="APP", help="the app whose handlers take the events")
     replay.add_argument("job_ids", metavar="JOB_ID", nargs="+", help="jobs whose events to replay")
+
+    send = commands.add_parser("send", help="POST a simulated Hub event to URL and print the answer")
+    send.add_argument("url", metavar="URL", nargs="?", help="a webhook URL (http://host:7860/webhooks/NAME)")
+    send.add_argument("--scope", default="repo.content", help="event.scope (default repo.content)")
+    send.add_argument("--repo", default="user/model", help="repo.name (default user/model)")
+    send.add_argument("--type", dest="repo_type", default="model", help="model, dataset or space")
+    send.add_argument("--action", help="create, delete, move or update (default: the scope's usual)")
+    send.add_argument("--private", action="store_true", help="a private repo")
+    send.add_argument("--secret", help="X-Webhook-Secret to send (default: env WEBHOOK_SECRET)")
+    send.add_argument("--print", dest="print_only", action="store_true", help="print the payload only")
 
     delete = commands.add_parser("delete", help="delete jobs that are not running")
     delete.add_argument("job_ids", metavar="JOB_ID", nargs="+", help="jobs to delete")
@@ -75,9 +86,36 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
 
 
+def _send(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from service.simulator import SimulatedEvent, encode, post_event
+
+    try:
+        event = SimulatedEvent(args.scope, args.repo, args.repo_type, args.action, args.private)
+    except ValueError as error:
+        print(f"hubhooks send: {error}", file=sys.stderr)
+        return 2
+    payload = event.payload()
+    if args.print_only:
+        print(json.dumps(payload, indent=2))
+        return 0
+    if not args.url:
+        print("hubhooks send: give the webhook URL (or --print)", file=sys.stderr)
+        return 2
+    secret = args.secret or (settings.webhook_secret.get_secret_value() if settings.webhook_secret else None)
+    try:
+        status, answer = post_event(args.url, encode(payload), secret)
+    except (OSError, ValueError) as error:
+        print(f"hubhooks send: no answer from {args.url}: {error}", file=sys.stderr)
+        return 2
+    print(f"HTTP {status} {answer}")
+    return 0 if 200 <= status < 300 else 1
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     overrides = {
-        "redis_url": args.redis_url,
+        "redis_url": getattr(args, "redis_url", None),
         "server_name": getattr(args, "host", None),
         "server_port": getattr(args, "port", None),
         "workers": getattr(args, "workers", None),
@@ -94,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = _settings(args)
     if args.command in ("info", "requeue", "replay", "delete"):
         return _admin(args, settings)
+    if args.command == "send":
+        return _send(args, settings)
     try:
         if args.command == "worker":
             from workers.worker import run_worker
@@ -102,9 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         from service.loader import load_app
         from service.serving import serve
+        from service.tunnel import ShareOptions
 
         loaded = load_app(args.app)
-        serve(loaded.server, loaded.name, settings)
+        serve(loaded.server, loaded.name, settings, share=ShareOptions() if args.share else None)
         return 0
     except AppLoadError as error:
         print(f"hubhooks: {error}", file=sys.stderr)

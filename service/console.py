@@ -44,6 +44,42 @@ def ready_lines(base_url: str, routes: Iterable[str]) -> list[str]:
     return lines
 
 
+def share_closed_lines() -> list[str]:
+    """Why ``share=True`` opened no tunnel: there is no webhook secret."""
+    return [
+        "Share link NOT opened: this server has no webhook secret. A share link puts it on the",
+        "internet, where anyone who finds the URL could run your handlers. Set `WEBHOOK_SECRET`",
+        "(or pass `webhook_secret=` to WebhooksServer) and launch again to open one.",
+    ]
+
+
+def share_opening_lines() -> list[str]:
+    """Said before the tunnel is set up, which takes seconds."""
+    return ["Opening a Gradio share link (this takes a few seconds)..."]
+
+
+def share_on_space_lines() -> list[str]:
+    """Why ``share=True`` is ignored on a Space."""
+    return ["Share link not opened: this Space's URL is already public; use it in the Hub's settings."]
+
+
+def share_open_lines(share_url: str, local_url: str) -> list[str]:
+    """The public URL of the tunnel, and what it forwards to."""
+    return [
+        f"Share link open: {share_url} (forwards to {local_url}; it lasts up to a week,",
+        "on Gradio's share servers' best effort). Use the URLs below in the Hub's settings.",
+    ]
+
+
+def share_failed_lines(reason: str, local_url: str) -> list[str]:
+    """A tunnel that could not open: the reason, and that the server still serves locally."""
+    return [
+        f"Share link could not be opened ({reason}).",
+        "It needs internet access to Gradio's share servers (and, on first use, to download",
+        f"Gradio's frpc client). Serving locally only, at {local_url}.",
+    ]
+
+
 def embedded_warning_lines() -> list[str]:
     """The loud notice that the embedded default keeps events in memory only."""
     bar = "!" * 78

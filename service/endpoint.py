@@ -63,26 +63,27 @@ def webhook_endpoint(path: F) -> F: ...
 
 
 @overload
-def webhook_endpoint(path: str | None = None, **policy: Any) -> Callable[[F], F]: ...
+def webhook_endpoint(path: str | None = None, **options: Any) -> Callable[[F], F]: ...
 
 
-def webhook_endpoint(path: str | F | None = None, **policy: Any) -> F | Callable[[F], F]:
+def webhook_endpoint(path: str | F | None = None, **options: Any) -> F | Callable[[F], F]:
     """Register a handler on the shared server, bare or with a path; returns the function.
 
-    Keyword arguments are the endpoint's delivery policy, as for ``WebhooksServer.add_webhook``.
+    Keyword arguments are the endpoint's delivery policy and filters, as for
+    ``WebhooksServer.add_webhook``.
     The function gains ``launch()`` and ``run()``, which start the shared server now.
     """
     if callable(path):
         return _decorate(path, None, {})
 
     def decorator(function: F) -> F:
-        return _decorate(function, path, policy)
+        return _decorate(function, path, options)
 
     return decorator
 
 
-def _decorate(function: F, path: str | None, policy: dict[str, Any]) -> F:
-    _default().add_webhook(path, **policy)(function)
+def _decorate(function: F, path: str | None, options: dict[str, Any]) -> F:
+    _default().add_webhook(path, **options)(function)
     function.launch = _launch_now  # type: ignore[attr-defined]
     function.run = _launch_now  # type: ignore[attr-defined]
     return function

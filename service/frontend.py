@@ -5,7 +5,9 @@ The order of checks on a webhook route is part of the contract:
 1. the secret, before the body is read (401 missing, 403 wrong);
 2. the body size, from ``Content-Length`` and while streaming (413);
 3. the payload, parsed into the handler's model (422 naming the fields);
-4. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
+4. the endpoint's filters (:mod:`service.filters`): an event it does not take is answered 200
+   ``{"status": "ignored"}`` and never written to Redis;
+5. the write to Redis, confirmed before answering (202, or 503 with ``Retry-After``).
 
 Each webhook route is a small ASGI app (:class:`WebhookRoute`) rather than a FastAPI path
 operation, and :class:`WebhookDispatch` hands webhook requests to it before FastAPI's middleware
@@ -15,14 +17,16 @@ the Redis write together (``python -m bench.run`` measures both). Every other re
 docs, the UI) goes to the FastAPI app, where the webhook routes are declared too: a path the
 dispatcher does not know exactly (a trailing slash, say) gets the same route from FastAPI.
 Errors are :class:`~service.errors.DeliveryError`\\ s, turned into answers by one function,
-:func:`error_answer`. The routes appear in ``/docs`` with their payload schema
-(:mod:`service.openapi`).
+:func:`error_answer`. Each POST's outcome and time to answer are counted for ``/metrics``
+(:mod:`service.metrics`) by the route itself. The routes appear in ``/docs`` with their payload
+schema (:mod:`service.openapi`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
@@ -39,6 +43,7 @@ from service.errors import (
 )
 from service.handler import Handler
 from service.health import health_router
+from service.metrics import REFUSAL_OUTCOMES, FrontEndMetrics, RouteTally
 from service.openapi import document_webhooks
 from service.payload import WebhookPayload
 from service.security import check_secret
@@ -58,13 +63,18 @@ def create_api(
     secret: SecretStr | None,
     max_body_bytes: int,
     retry_after_seconds: int,
+    metrics: FrontEndMetrics | None = None,
 ) -> FastAPI:
-    """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards."""
+    """The FastAPI app with every webhook route declared; the UI is mounted on it afterwards.
+
+    With ``metrics``, each webhook call's outcome and time to answer are counted there.
+    """
     api = FastAPI(title="hubhooks", summary="Hugging Face Hub webhooks, queued.")
     api.include_router(health_router(event_queue))
     handlers = list(handlers)
     for handler in handlers:
-        route = WebhookRoute(handler, event_queue, secret, max_body_bytes, retry_after_seconds)
+        tally = metrics.routes.get(handler.route) if metrics is not None else None
+        route = WebhookRoute(handler, event_queue, secret, max_body_bytes, retry_after_seconds, tally)
         # A Starlette Route given an ASGI app (not a function) hands it the raw request.
         api.router.routes.append(Route(handler.route, route, name=handler.route, include_in_schema=False))
     document_webhooks(api, handlers)
@@ -115,13 +125,16 @@ class WebhookRoute:
         secret: SecretStr | None,
         max_body_bytes: int,
         retry_after_seconds: int,
+        tally: RouteTally | None = None,
     ) -> None:
         self.handler = handler
+        self.tally = tally
         self.event_queue = event_queue
         self.secret = secret
         self.max_body_bytes = max_body_bytes
         self.retry_after_seconds = retry_after_seconds
         self.model = handler.payload_model or WebhookPayload
+        self.event_filter = handler.event_filter
 
     def __repr__(self) -> str:
         return f"WebhookRoute({self.handler.route!r}, secret={'set' if self.secret else 'unset'})"
@@ -131,16 +144,27 @@ class WebhookRoute:
             message = f"Method {scope['method']} not allowed: webhook routes take POST only."
             await _answer(send, 405, {"error": message}, [(b"allow", b"POST")])
             return
+        started = time.perf_counter()
         try:
-            status, answer = await self._accept(scope, receive)
+            outcome, status, answer = await self._accept(scope, receive)
         except DeliveryError as error:
             status, body, headers = error_answer(error, self.retry_after_seconds)
             logger.info("Reject: POST %s -> %s %s", self.handler.route, status, error.message)
             await _answer(send, status, body, headers)
+            self._count(REFUSAL_OUTCOMES.get(status, "error"), started)
             return
+        except BaseException:
+            self._count("error", started)
+            raise
         await _answer(send, status, answer)
+        self._count(outcome, started)
 
-    async def _accept(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, object]]:
+    def _count(self, outcome: str, started: float) -> None:
+        if self.tally is not None:
+            self.tally.add(outcome, time.perf_counter() - started)
+
+    async def _accept(self, scope: Scope, receive: Receive) -> tuple[str, int, dict[str, object]]:
+        """The outcome (as :mod:`service.metrics` names it), the status and the JSON answer."""
         headers = dict(scope["headers"])
         check_secret(self.secret, headers, scope.get("query_string", b""))
         body = await _read_body(headers, receive, self.max_body_bytes)
@@ -148,11 +172,16 @@ class WebhookRoute:
             payload = self.model.model_validate_json(body)
         except ValidationError as error:
             raise InvalidPayloadError(_describe(error), _field_errors(error)) from None
+        if self.event_filter is not None:
+            reason = self.event_filter.reason_to_ignore(payload)
+            if reason is not None:
+                logger.info("Ignore: %s %s", self.handler.route, reason)
+                return "ignored", 200, {"status": "ignored", "reason": reason}
         outcome = await self.event_queue.enqueue_async(self.handler, body.decode(), payload)
         if outcome.duplicate_of is not None:
-            return 200, {"status": "duplicate", "job_id": outcome.duplicate_of}
+            return "duplicate", 200, {"status": "duplicate", "job_id": outcome.duplicate_of}
         meta = outcome.meta
-        return 202, {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id}
+        return "accepted", 202, {"status": "accepted", "event_id": meta.event_id, "job_id": meta.job_id}
 
 
 async def _answer(send: Send, status: int, body: dict[str, object], headers: list | None = None) -> None:

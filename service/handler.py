@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from service.errors import HandlerSignatureError
 from service.event import EventMeta
+from service.filters import EventFilter
 from service.payload import WebhookPayload
 from service.policy import DeliveryPolicy
 
@@ -42,14 +43,23 @@ class Handler:
     payload_model: type[BaseModel] | None
     wants_meta: bool
     policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+    event_filter: EventFilter | None = None
 
     @classmethod
     def from_function(
-        cls, route: str, function: Callable[..., Any], policy: DeliveryPolicy | None = None
+        cls,
+        route: str,
+        function: Callable[..., Any],
+        policy: DeliveryPolicy | None = None,
+        event_filter: EventFilter | None = None,
     ) -> Handler:
-        """Inspect ``function`` once; raise :class:`HandlerSignatureError` if a worker can't call it."""
+        """Inspect ``function`` once; raise :class:`HandlerSignatureError` if a worker can't call it
+        (or :class:`ValueError` if ``event_filter`` reads fields its payload model lacks)."""
         payload_model, wants_meta = _resolve_parameters(function)
-        return cls(route, function, payload_model, wants_meta, policy or DeliveryPolicy())
+        if event_filter is not None:
+            name = getattr(function, "__qualname__", route)
+            event_filter.check_model(payload_model or WebhookPayload, name)
+        return cls(route, function, payload_model, wants_meta, policy or DeliveryPolicy(), event_filter)
 
     @property
     def is_async(self) -> bool:

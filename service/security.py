@@ -17,7 +17,8 @@ from pydantic import SecretStr
 
 from service.errors import InvalidSecretError, MissingSecretError
 
-SECRET_HEADER = b"x-webhook-secret"
+SECRET_HEADER = "x-webhook-secret"
+_SECRET_HEADER_KEY = SECRET_HEADER.encode()  # ASGI servers hand header names over lowercase
 
 
 def secret_matches(expected: SecretStr, given: bytes | str) -> bool:
@@ -33,7 +34,7 @@ def check_secret(expected: SecretStr | None, headers: Mapping[bytes, bytes], que
     """
     if expected is None:
         return
-    given: bytes | str | None = headers.get(SECRET_HEADER)
+    given: bytes | str | None = headers.get(_SECRET_HEADER_KEY)
     if given is None and query_string:
         given = next(iter(parse_qs(query_string.decode("latin-1")).get("secret", [])), None)
     if given is None:

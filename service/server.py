@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from pydantic import SecretStr
 
 from service.errors import RouteConflictError
+from service.filters import FILTER_KEYWORDS, EventFilter
 from service.handler import Handler, route_for
 from service.loader import starts_suppressed
 from service.policy import DeliveryPolicy
@@ -46,31 +47,36 @@ class WebhooksServer:
     def add_webhook(self, path: F) -> F: ...
 
     @overload
-    def add_webhook(self, path: str | None = None, **policy: Any) -> Callable[[F], F]: ...
+    def add_webhook(self, path: str | None = None, **options: Any) -> Callable[[F], F]: ...
 
-    def add_webhook(self, path: str | F | None = None, **policy: Any) -> F | Callable[[F], F]:
+    def add_webhook(self, path: str | F | None = None, **options: Any) -> F | Callable[[F], F]:
         """Register a handler, bare (``@app.add_webhook``) or with a path (``@app.add_webhook("x")``).
 
         The route is ``/webhooks/<path or function name>``. Keyword arguments set the endpoint's
         :class:`~service.policy.DeliveryPolicy` (``retries``, ``backoff``, ``backoff_cap``,
-        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``, ``queue``) and its lane
-        (``coalesce``, ``quiet_period``, ``max_delay``, ``serial``: :mod:`service.lanes`).
+        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``, ``queue``), its lane
+        (``coalesce``, ``quiet_period``, ``max_delay``, ``serial``: :mod:`service.lanes`) and its
+        :class:`~service.filters.EventFilter` (``scope``, ``action``, ``repo_type``, ``repo``).
         Returns the function.
         """
         if callable(path):
-            return self._register(path, None, DeliveryPolicy())
-        delivery = DeliveryPolicy.from_keywords(**policy)
+            return self._register(path, None, DeliveryPolicy(), None)
+        filters = {name: options.pop(name) for name in FILTER_KEYWORDS if name in options}
+        delivery = DeliveryPolicy.from_keywords(**options)
+        event_filter = EventFilter.from_keywords(**filters)
 
         def decorator(function: F) -> F:
-            return self._register(function, path, delivery)
+            return self._register(function, path, delivery, event_filter)
 
         return decorator
 
-    def _register(self, function: F, path: str | None, policy: DeliveryPolicy) -> F:
+    def _register(
+        self, function: F, path: str | None, policy: DeliveryPolicy, event_filter: EventFilter | None
+    ) -> F:
         route = route_for(function, path)
         if route in self.handlers:
             raise RouteConflictError(f"Webhook {route!r} is already registered.")
-        self.handlers[route] = Handler.from_function(route, function, policy)
+        self.handlers[route] = Handler.from_function(route, function, policy, event_filter)
         return function
 
     def launch(self, prevent_thread_lock: bool = False, **launch_kwargs: Any) -> None:

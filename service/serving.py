@@ -33,33 +33,37 @@ from service.connection import (
 from service.dashboard import DashboardAuth, DashboardContext
 from service.enqueue import EventQueue
 from service.frontend import WebhookDispatch, create_api
+from service.metrics import FrontEndMetrics, metrics_router
+from service.queue_metrics import QueueCollector
 from service.server import WebhooksServer
 from service.settings import Settings
+from service.tunnel import ShareOptions, open_share_link
 from service.ui import mount_ui
 
 logger = logging.getLogger(__name__)
 
 _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR = ("server_name", "server_port")
+_GRADIO_SHARE_ARGUMENTS = ("share_server_address", "share_server_tls_certificate", "share_server_protocol")
 
 
 def build_front_end(
     server: WebhooksServer, event_queue: EventQueue, settings: Settings, base_url: str
 ) -> FastAPI:
-    """The webhook routes, then the UI mounted at ``/``: the landing page (or ``server.ui``) and
-    the dashboard."""
+    """The webhook routes and ``/metrics``, then the UI mounted at ``/``: the landing page (or
+    ``server.ui``) and the dashboard."""
+    collector = QueueCollector(event_queue, server.handlers.values())
+    metrics = FrontEndMetrics(server.handlers, collectors=[collector])
     api = create_api(
         server.handlers.values(),
         event_queue,
         secret=_secret(server, settings),
         max_body_bytes=settings.max_body_bytes,
         retry_after_seconds=settings.retry_after_seconds,
+        metrics=metrics,
     )
-    dashboard = DashboardContext(
-        event_queue,
-        server.handlers,
-        DashboardAuth.from_settings(settings, _secret(server, settings)),
-        durable=not settings.embedded,
-    )
+    auth = DashboardAuth.from_settings(settings, _secret(server, settings))
+    api.include_router(metrics_router(metrics, auth))
+    dashboard = DashboardContext(event_queue, server.handlers, auth, durable=not settings.embedded)
     return mount_ui(api, server.ui, list(server.handlers), base_url, dashboard)
 
 
@@ -72,18 +76,36 @@ def serve_main_script(
 ) -> None:
     """``launch()`` from a user's script: serve the handlers of ``__main__``."""
     overrides = {k: launch_kwargs.pop(k) for k in _GRADIO_LAUNCH_ARGUMENTS_WE_HONOUR if k in launch_kwargs}
+    share = launch_kwargs.pop("share", None)
+    if share is None:  # Gradio's own default: the GRADIO_SHARE environment variable
+        share = os.environ.get("GRADIO_SHARE", "").lower() == "true"
+    given = {k: launch_kwargs.pop(k) for k in _GRADIO_SHARE_ARGUMENTS if k in launch_kwargs}
+    share_options = ShareOptions(**{k.removeprefix("share_"): v for k, v in given.items()})
     if launch_kwargs:
         logger.warning("Launch: ignoring Gradio launch arguments %s", sorted(launch_kwargs))
     settings = Settings(**overrides)
     main_file = getattr(sys.modules["__main__"], "__file__", None)
     app_name = os.path.relpath(main_file) if main_file else "__main__"
-    serve(server, app_name, settings, block=not prevent_thread_lock)
+    serve(server, app_name, settings, block=not prevent_thread_lock, share=share_options if share else None)
 
 
-def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool = True) -> None:
-    """Start the front end for ``server``; block until it stops unless ``block`` is false."""
-    console.say(console.secret_status_lines(_secret(server, settings) is not None))
+def serve(
+    server: WebhooksServer,
+    app_name: str,
+    settings: Settings,
+    block: bool = True,
+    share: ShareOptions | None = None,
+) -> None:
+    """Start the front end for ``server``; block until it stops unless ``block`` is false.
+
+    With ``share``, a Gradio share link is opened first (if a secret is set; see
+    :mod:`service.tunnel`), and its URL is the one printed and shown on the landing page.
+    """
+    secret_is_set = _secret(server, settings) is not None
+    console.say(console.secret_status_lines(secret_is_set))
     base_url = console.public_url(settings.host, settings.server_port)
+    if share is not None:
+        base_url = open_share_link(settings.host, settings.server_port, secret_is_set, share) or base_url
     if settings.embedded:
         console.say(console.embedded_warning_lines())
         fake_redis = embedded_server()

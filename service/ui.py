@@ -42,22 +42,30 @@ Add them in your [Hub webhook settings]({HUB_WEBHOOK_SETTINGS}) with this server
 
 
 def tabbed_page(
-    ui: gr.Blocks | None, routes: Sequence[str], base_url: str, dashboard: DashboardContext
+    ui: gr.Blocks | None,
+    routes: Sequence[str],
+    base_url: str,
+    dashboard: DashboardContext,
+    api: FastAPI | None = None,
 ) -> gr.Blocks:
     """The landing page (or ``ui``, rendered whole with its events) in a public first tab, and
     the dashboard, behind its own login, in a second.
 
-    ``ui`` is rendered first, so its events keep their indices and API names.
+    ``ui`` is rendered first, so its events keep their indices and API names. With ``api``, the
+    landing page has a "Send a test event" form per route, posting to that app's routes.
     """
     import gradio as gr
 
     from service.dashboard.tab import dashboard_tab
+    from service.send_form import send_test_event_forms
 
     title = ui.title if ui is not None else "hubhooks"
     with gr.Blocks(title=title, analytics_enabled=False) as page:
         with gr.Tab(_first_tab_label(ui), id="home", elem_id="hubhooks-home-tab") as home:
             if ui is None:
                 gr.Markdown(landing_markdown(routes, base_url))
+                if api is not None:
+                    send_test_event_forms(api, dashboard.handlers)
             else:
                 ui.render()
         dashboard_tab(dashboard, other_tabs=[home])
@@ -81,4 +89,5 @@ def mount_ui(
     """Mount the page at ``/``, after every API route is declared."""
     import gradio as gr
 
-    return gr.mount_gradio_app(api, tabbed_page(ui, routes, base_url, dashboard), path="", ssr_mode=False)
+    page = tabbed_page(ui, routes, base_url, dashboard, api)
+    return gr.mount_gradio_app(api, page, path="", ssr_mode=False)

@@ -9,7 +9,9 @@ a dashboard or ``rq info`` reads (state, heartbeat, current job) with fewer of t
 - a worker heartbeat outside a pipeline is one pipelined round trip, and is skipped when the
   last one is less than :data:`HEARTBEAT_EVERY_SECONDS` old (the worker's key lives 80 s);
 - setting the state the worker is already in writes nothing;
-- ``rq suspend`` is checked at most once per :data:`SUSPENSION_CHECK_SECONDS`.
+- ``rq suspend`` is checked at most once per :data:`SUSPENSION_CHECK_SECONDS`;
+- the run's counts for ``/metrics`` (:mod:`service.job_stats`) ride in the pipeline where RQ
+  counts the job as done or failed.
 
 It also remembers a stop request (:attr:`LeanBookkeeping.stop_was_requested`): RQ flags one only
 when it comes during a job, and a worker asked to stop while idle must not be restarted.
@@ -21,6 +23,8 @@ import time
 from typing import Any
 
 from redis.client import Pipeline
+from rq.job import Job
+from rq.queue import Queue
 from rq.worker.base import BaseWorker
 
 HEARTBEAT_EVERY_SECONDS = 1.0
@@ -37,6 +41,33 @@ class LeanBookkeeping(BaseWorker):
     def request_stop(self, signum: Any, frame: Any) -> None:
         self.stop_was_requested = True
         super().request_stop(signum, frame)
+
+    def handle_job_success(self, job: Job, queue: Queue, started_job_registry: Any) -> None:
+        self._ending_job = job
+        super().handle_job_success(job, queue, started_job_registry)
+
+    def handle_job_failure(self, job: Job, queue: Queue, *args: Any, **kwargs: Any) -> None:
+        self._ending_job = job
+        super().handle_job_failure(job, queue, *args, **kwargs)
+
+    def increment_successful_job_count(self, pipeline: Pipeline | None = None) -> None:
+        super().increment_successful_job_count(pipeline)
+        self._add_run_record(pipeline)
+
+    def increment_failed_job_count(self, pipeline: Pipeline | None = None) -> None:
+        super().increment_failed_job_count(pipeline)
+        self._add_run_record(pipeline)
+
+    def _add_run_record(self, pipeline: Pipeline | None) -> None:
+        record = getattr(getattr(self, "_ending_job", None), "run_record", None)
+        if record is None:
+            return
+        if pipeline is not None:
+            record.add_to(pipeline)  # sent each time RQ (re)sends its pipeline: only one executes
+            return
+        with self.connection.pipeline(transaction=False) as own:
+            record.add_to(own)
+            own.execute()
 
     def heartbeat(self, timeout: int | None = None, pipeline: Pipeline | None = None) -> None:
         if pipeline is not None:

@@ -17,11 +17,15 @@ from typing import Any
 from redis.client import Pipeline
 from rq.job import Job, _job_stack
 
+from service.job_stats import RunRecord
+
 
 class EventJob(Job):
     """A job whose ``meta["attempt"]`` is the number of the run about to start."""
 
     superseded_by: str | None = None
+    # How the handler's run ended (service.job_stats), sent with RQ's end-of-job pipeline.
+    run_record: RunRecord | None = None
 
     def restore(self, raw_data: dict[bytes, Any]) -> None:
         super().restore(raw_data)

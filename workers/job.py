@@ -18,6 +18,7 @@ from rq import get_current_job
 
 from service.event import EventMeta
 from service.handler import Handler
+from service.job_stats import recorded_run
 
 logger = logging.getLogger(__name__)
 
@@ -59,9 +60,10 @@ def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
     if handler.payload_model is not None:
         payload = handler.payload_model.model_validate_json(body)
     logger.info("Job: %s event %s attempt %d", route, event.event_id, event.attempt)
-    result = handler.function(*handler.arguments(payload, event))
-    if handler.is_async:
-        result = _event_loop().run_until_complete(result)
+    with recorded_run(route):  # counts and times the run for /metrics
+        result = handler.function(*handler.arguments(payload, event))
+        if handler.is_async:
+            result = _event_loop().run_until_complete(result)
     return to_jsonable_python(result, fallback=repr)
 
 

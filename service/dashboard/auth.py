@@ -76,11 +76,18 @@ class DashboardAuth:
             return "open"
         return "password" if self._password else "locked"
 
+    def admits(self, password: str | None) -> bool:
+        """Whether ``password`` opens the dashboard (always, when open); compared in constant time.
+
+        Also what ``/metrics`` checks its bearer token with.
+        """
+        if self.mode == "open":
+            return True
+        return self._password is not None and hmac.compare_digest((password or "").encode(), self._password)
+
     def login(self, password: str | None) -> str | None:
         """A session token for the right password, ``None`` (after a delay) for a wrong one."""
-        if self.mode == "open":
-            return self._sign(int(time.time()) + self.session_seconds)
-        if self._password is not None and hmac.compare_digest((password or "").encode(), self._password):
+        if self.admits(password):
             return self._sign(int(time.time()) + self.session_seconds)
         logger.warning("Dashboard: refused a login with a wrong password")
         time.sleep(self.failed_login_delay)

@@ -15,8 +15,8 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from service.enqueue import EventQueue
+from service.loader import load_app
 from tests.conftest import load_payload, wait_until
-from workers.job import handler_for
 
 APP = "tests/apps/recording_app.py"
 BODY = json.dumps(load_payload("repo-content-updated-refs.json"))
@@ -24,7 +24,7 @@ BODY = json.dumps(load_payload("repo-content-updated-refs.json"))
 
 def enqueue(redis_url: str, route: str) -> str:
     queue = EventQueue(Redis.from_url(redis_url), "hubhooks", APP, job_timeout=60)
-    return queue.enqueue(handler_for(APP, route), BODY).meta.job_id
+    return queue.enqueue(load_app(APP).server.handlers[route], BODY).meta.job_id
 
 
 def only_worker(connection: Redis) -> Worker:
