@@ -18,6 +18,7 @@ from rq import get_current_job
 
 from service.event import EventMeta
 from service.handler import Handler
+from service.progress import attach
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def handler_for(app: str, route: str) -> Handler:
 def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
     """Run one event's handler and return its result, made JSON-safe for the job result."""
     handler = handler_for(app, route)
-    event = EventMeta.model_validate({**meta, "attempt": _count_attempt()})
+    event = attach(EventMeta.model_validate({**meta, "attempt": _count_attempt()}), get_current_job())
     payload = None
     if handler.payload_model is not None:
         payload = handler.payload_model.model_validate_json(body)
