@@ -2,7 +2,8 @@
 
 Starts its own redis-server on a free port in a temporary directory, writes ``--jobs`` failed
 hubhooks jobs (job hash, failed registry, events index; received within the last hour, the
-plot's worst case) through pipelines, then times each read a dashboard refresh makes, plus the
+plot's worst case) through pipelines, on two queues as an app with a ``queue="gpu"`` endpoint
+has them (one job in six on ``gpu``), then times each read a dashboard refresh makes, plus the
 per-route scan behind "requeue all failed of a route". Prints one table, in milliseconds.
 """
 
@@ -31,11 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from service import jobs
 from service.dashboard.activity import events_per_minute
 from service.dashboard.counts import overview, route_counts
-from service.dashboard.events import event_detail, events_page
+from service.dashboard.events import Cursor, event_detail, events_page
 from service.enqueue import JOB_FUNCTION, events_key
 
 QUEUE = "hubhooks"
-ROUTES = [f"/webhooks/route_{number}" for number in range(5)]
+GPU = "gpu"
+QUEUES = [QUEUE, GPU]
+ROUTES = {f"/webhooks/route_{number}": QUEUE for number in range(5)} | {"/webhooks/on_gpu": GPU}
+ROUTE_OF = list(ROUTES)
 BATCH = 5000
 PAYLOAD = Path(__file__).resolve().parents[2] / "shared" / "payloads" / "repo-content-updated-refs.json"
 
@@ -71,13 +75,13 @@ def template(connection: Redis, body: str) -> dict[str, object]:
     """A failed hubhooks job's hash, as RQ writes it, to copy under many ids."""
     job = Job.create(
         JOB_FUNCTION,
-        args=("app.py", ROUTES[0], body, {"event_id": "e", "route": ROUTES[0]}),
+        args=("app.py", ROUTE_OF[0], body, {"event_id": "e", "route": ROUTE_OF[0]}),
         connection=connection,
         serializer=JSONSerializer,
         origin=QUEUE,
         result_ttl=7 * 86400,
         failure_ttl=30 * 86400,
-        meta={"event_id": "e", "route": ROUTES[0], "attempt": 1},
+        meta={"event_id": "e", "route": ROUTE_OF[0], "attempt": 1},
     )
     job.set_status(JobStatus.FAILED, pipeline=connection.pipeline())  # sets the field, writes nothing
     fields = job.to_dict()
@@ -91,17 +95,20 @@ def fill(connection: Redis, count: int) -> float:
     started = time.perf_counter()
     body = PAYLOAD.read_text() if PAYLOAD.exists() else json.dumps({"repo": {"name": "org/repo"}})
     fields = template(connection, body)
-    failed_key = FailedJobRegistry(QUEUE, connection=connection, serializer=JSONSerializer).key
+    failed = {
+        name: FailedJobRegistry(name, connection=connection, serializer=JSONSerializer).key for name in QUEUES
+    }
     now = time.time()
     for start in range(0, count, BATCH):
         with connection.pipeline(transaction=False) as pipe:
             for number in range(start, min(count, start + BATCH)):
                 job_id = uuid.uuid4().hex
-                route = ROUTES[number % len(ROUTES)]
+                route = ROUTE_OF[number % len(ROUTE_OF)]
+                queue = ROUTES[route]
                 meta = JSONSerializer.dumps({"event_id": job_id, "route": route, "attempt": 1})
-                pipe.hset(Job.key_for(job_id), mapping={**fields, "meta": meta})
-                pipe.zadd(failed_key, {job_id: now + 30 * 86400})
-                pipe.zadd(events_key(QUEUE), {job_id: now - 3600 + 3600 * number / count})
+                pipe.hset(Job.key_for(job_id), mapping={**fields, "meta": meta, "origin": queue})
+                pipe.zadd(failed[queue], {job_id: now + 30 * 86400})
+                pipe.zadd(events_key(queue), {job_id: now - 3600 + 3600 * number / count})
             pipe.execute()
     return time.perf_counter() - started
 
@@ -118,37 +125,47 @@ def timed(function: Callable[[], object], runs: int) -> tuple[float, float]:
 
 def refresh(connection: Redis) -> None:
     """What one dashboard refresh reads (the tab shares the first and last across sessions)."""
-    overview(connection, QUEUE, ROUTES)
-    events_page(connection, QUEUE, 0)
-    events_per_minute(connection, QUEUE)
+    overview(connection, QUEUES, ROUTES)
+    events_page(connection, QUEUES)
+    events_per_minute(connection, QUEUES)
+
+
+def deep_cursor(connection: Redis, rank: int) -> Cursor:
+    """The cursor of the default queue's event at ``rank`` (newest first): a page far back."""
+    ((job_id, score),) = connection.zrevrange(events_key(QUEUE), rank, rank, withscores=True)
+    return Cursor(score, job_id.decode())
 
 
 def report(connection: Redis, runs: int) -> None:
     """Time each read, then the bulk requeue of one route (last: it changes the data)."""
-    c, q = connection, QUEUE
-    some_id = c.zrevrange(events_key(q), 0, 0)[0].decode()
+    c, qs = connection, QUEUES
+    some_id = c.zrevrange(events_key(QUEUE), 0, 0)[0].decode()
+    indexed = sum(c.zcard(events_key(name)) for name in qs)
+    deep = deep_cursor(c, c.zcard(events_key(QUEUE)) * 4 // 5)
+    route = ROUTE_OF[0]
     reads: list[tuple[str, Callable[[], object], int]] = [
-        ("queue counts (ZCARD/LLEN)", lambda: jobs.queue_counts(c, q), runs),
-        ("per-route counts (newest 2,000)", lambda: route_counts(c, q, ROUTES, time.time()), runs),
-        ("overview (counts, routes, workers)", lambda: overview(c, q, ROUTES), runs),
-        ("events page 1 (20 rows)", lambda: events_page(c, q, 0), runs),
-        ("events page 4,000 (20 rows)", lambda: events_page(c, q, 3999), runs),
-        ("events per minute (last hour, cap 5,000)", lambda: events_per_minute(c, q), runs),
+        ("queue counts, 2 queues (ZCARD/LLEN)", lambda: [jobs.queue_counts(c, name) for name in qs], runs),
+        ("per-route counts (newest 2,000)", lambda: route_counts(c, qs, ROUTES, time.time()), runs),
+        ("overview (counts, routes, workers)", lambda: overview(c, qs, ROUTES), runs),
+        ("events page 1 (20 rows, 2 queues merged)", lambda: events_page(c, qs), runs),
+        (f"events page at {indexed * 2 // 3:,} (cursor)", lambda: events_page(c, qs, deep), runs),
+        ("events per minute (last hour, cap 5,000)", lambda: events_per_minute(c, qs), runs),
         ("one event in detail", lambda: event_detail(c, some_id), runs),
         ("refresh = overview + page + plot", lambda: refresh(c), runs),
-        ("action scan: failed ids of one route", lambda: jobs.failed_job_ids(c, q, ROUTES[0]), 3),
+        ("action scan: failed ids of one route", lambda: jobs.failed_job_ids(c, QUEUE, route), 3),
     ]
     print(f"{'read':<44}{'median ms':>12}{'max ms':>10}{'runs':>6}")
     for name, read, count in reads:
         median, worst = timed(read, count)
         print(f"{name:<44}{median:>12.1f}{worst:>10.1f}{count:>6}")
     started = time.perf_counter()
-    requeued = jobs.requeue_failed(c, q, route=ROUTES[0])
+    requeued = jobs.requeue_failed(c, QUEUE, route=route)
     took = (time.perf_counter() - started) * 1000
     name = f"action: requeue all of one route ({len(requeued):,})"
     print(f"{name:<44}{took:>12.1f}{took:>10.1f}{1:>6}")
-    counts = jobs.queue_counts(c, q)
-    print(f"\nafter: failed={counts.failed:,} queued={counts.queued:,} indexed={c.zcard(events_key(q)):,}")
+    failed = sum(jobs.queue_counts(c, name).failed for name in qs)
+    queued = sum(jobs.queue_counts(c, name).queued for name in qs)
+    print(f"\nafter: failed={failed:,} queued={queued:,} indexed={indexed:,}")
 
 
 def main() -> None:

@@ -58,8 +58,9 @@ def _parser() -> argparse.ArgumentParser:
 
     delete = commands.add_parser("delete", help="delete jobs that are not running")
     delete.add_argument("job_ids", metavar="JOB_ID", nargs="+", help="jobs to delete")
-    for command in (requeue, replay, delete):
+    for command in (requeue, replay):
         command.add_argument("--queue", help="the queue (default HUBHOOKS_QUEUE)")
+    for command in (requeue, replay, delete):
         command.add_argument("--redis-url", help="Redis to use (env REDIS_URL)")
     return parser
 
@@ -78,11 +79,11 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
     connection = connect(settings.redis_url, settings.redis_timeout_seconds)
     if args.command == "info":
         return cli_admin.print_info(connection, args.queue or [settings.queue])
+    if args.command == "delete":
+        return cli_admin.delete(connection, args.job_ids)
     queue = args.queue or settings.queue
     if args.command == "replay":
         return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
-    if args.command == "delete":
-        return cli_admin.delete(connection, queue, args.job_ids)
     return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
 
 

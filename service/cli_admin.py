@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from redis import Redis
 
 from service import jobs
+from service.progress import progress_of
 
 
 def print_info(connection: Redis, queue_names: list[str]) -> int:
@@ -19,6 +21,8 @@ def print_info(connection: Redis, queue_names: list[str]) -> int:
             f"deferred={counts.deferred} finished={counts.finished} failed={counts.failed}"
         )
     found = jobs.workers(connection)
+    running = [worker.current_job for worker in found if worker.current_job]
+    reported = progress_of(connection, running) if running else {}
     print(f"workers: {len(found)}")
     for worker in found:
         beat = (
@@ -31,26 +35,34 @@ def print_info(connection: Redis, queue_names: list[str]) -> int:
             f"queues={','.join(worker.queues)} job={worker.current_job or '-'} heartbeat={beat} "
             f"done={worker.successful_jobs} failed={worker.failed_jobs}"
         )
+        progress = reported.get(worker.current_job or "")
+        if progress is not None:
+            message = f" {progress.message!r}" if progress.message else ""
+            ago = max(0.0, time.time() - progress.at)
+            print(f"    progress={progress.percent}{message} reported {ago:.0f}s ago")
     return 0
 
 
 def requeue(
     connection: Redis, queue_name: str, job_ids: list[str], everything: bool, route: str | None = None
 ) -> int:
-    """Requeue failed jobs (``everything``, else those of ``route``, else ``job_ids``); return the
-    exit code (2 when a job id is not in the dead letter)."""
+    """Requeue failed jobs (``everything`` of ``queue_name``, else those of ``route`` on it, else
+    ``job_ids``, each on the queue it came from); return the exit code (2 when a job id is not in
+    the dead letter)."""
     if not everything and not job_ids and route is None:
         print("hubhooks requeue: name JOB_IDs or pass --all or --route ROUTE", file=sys.stderr)
         return 2
-    wanted = None if everything or route is not None else job_ids
     try:
-        requeued = jobs.requeue_failed(connection, queue_name, wanted, route=None if everything else route)
+        if everything or route is not None:
+            requeued = jobs.requeue_failed(connection, queue_name, route=None if everything else route)
+        else:
+            requeued = jobs.requeue_jobs(connection, job_ids)
     except LookupError as error:
         print(f"hubhooks requeue: {error}", file=sys.stderr)
         return 2
     for job_id in requeued:
         print(f"requeued {job_id}")
-    print(f"{len(requeued)} job(s) requeued on {queue_name}")
+    print(f"{len(requeued)} job(s) requeued")
     return 0
 
 
@@ -76,11 +88,11 @@ def replay(connection: Redis, queue_name: str, app: str, job_ids: list[str], job
     return 0
 
 
-def delete(connection: Redis, queue_name: str, job_ids: list[str]) -> int:
+def delete(connection: Redis, job_ids: list[str]) -> int:
     """Delete jobs that are not running; return the exit code (2 for a missing or running job)."""
     for job_id in job_ids:
         try:
-            jobs.delete_job(connection, queue_name, job_id)
+            jobs.delete_job(connection, job_id)
         except (LookupError, ValueError) as error:
             print(f"hubhooks delete: {error}", file=sys.stderr)
             return 2

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timezone
 from typing import cast
 
 from redis import Redis
 from rq import Queue, Worker
-from rq.exceptions import DeserializationError, InvalidJobOperation, NoSuchJobError
+from rq.exceptions import DeserializationError, NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import (
     DeferredJobRegistry,
@@ -26,13 +26,16 @@ from rq.registry import (
     ScheduledJobRegistry,
     StartedJobRegistry,
 )
+from rq.results import Result
 from rq.serializers import JSONSerializer
 
 from service.enqueue import EventQueue, events_key
 from service.handler import Handler
 
-# How many job hashes one round trip reads when the dead letter is filtered by route.
+# How many job hashes one round trip reads when the dead letter is filtered by route, and how
+# many jobs one requeue batch moves.
 SCAN_BATCH = 1000
+REQUEUE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -135,24 +138,60 @@ def failed_job_ids(connection: Redis, name: str, route: str | None = None) -> li
     return wanted
 
 
-def requeue_failed(
-    connection: Redis, name: str, job_ids: list[str] | None = None, route: str | None = None
-) -> list[str]:
-    """Move failed jobs (``job_ids``, else all of ``route``, else all) back onto the queue.
+def requeue_failed(connection: Redis, name: str, route: str | None = None) -> list[str]:
+    """Move every failed job of queue ``name`` (only ``route``'s, with ``route``) back onto it.
 
-    Return the ids requeued. Raise :class:`LookupError` naming a job id that is not in the dead
-    letter.
+    Return the ids requeued; a job that left the dead letter meanwhile is skipped.
     """
-    registry = FailedJobRegistry(queue=_queue(connection, name))
-    wanted = failed_job_ids(connection, name, route) if job_ids is None else job_ids
-    requeued = []
-    for job_id in wanted:
-        try:
-            registry.requeue(job_id)
-        except (NoSuchJobError, InvalidJobOperation):
-            raise LookupError(f"Job {job_id!r} is not in the failed registry of {name!r}.") from None
-        requeued.append(job_id)
+    requeued, _refused = _requeue(connection, failed_job_ids(connection, name, route))
     return requeued
+
+
+def requeue_jobs(connection: Redis, job_ids: Sequence[str]) -> list[str]:
+    """Move failed jobs back onto the queue each came from; return their ids.
+
+    Raise :class:`LookupError` naming a job that does not exist or is not in its queue's dead
+    letter (the others are requeued).
+    """
+    requeued, refused = _requeue(connection, list(job_ids))
+    if refused:
+        job_id, origin = refused[0]
+        reason = f" of {origin!r}." if origin else ": it does not exist (expired or deleted)."
+        raise LookupError(f"Job {job_id!r} is not in the failed registry{reason}")
+    return requeued
+
+
+def _requeue(connection: Redis, job_ids: list[str]) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """Requeue failed jobs as RQ's ``FailedJobRegistry.requeue`` does, :data:`REQUEUE_BATCH` jobs
+    in three round trips instead of four round trips each (100,000 jobs in seconds, not minutes).
+
+    A job is claimed by removing it from its dead letter first, so two requeues at once (two
+    visitors, or a visitor and the CLI) enqueue it once. Return the ids requeued and, for each
+    job refused, its id and origin (``None``: the job does not exist).
+    """
+    requeued: list[str] = []
+    refused: list[tuple[str, str | None]] = []
+    for start in range(0, len(job_ids), REQUEUE_BATCH):
+        batch = job_ids[start : start + REQUEUE_BATCH]
+        found = Job.fetch_many(batch, connection=connection, serializer=JSONSerializer)
+        present = [job for job in found if job is not None]
+        refused += [(job_id, None) for job_id, job in zip(batch, found, strict=True) if job is None]
+        with connection.pipeline(transaction=False) as pipe:
+            for job in present:
+                pipe.zrem(FailedJobRegistry(queue=_queue(connection, job.origin)).key, job.id)
+            claimed = pipe.execute()
+        with connection.pipeline() as pipe:
+            for job, removed in zip(present, claimed, strict=True):
+                if not removed:
+                    refused.append((job.id, job.origin))
+                    continue
+                job.started_at = job.ended_at = None
+                job._exc_info = ""  # as RQ's requeue does
+                job.save(pipeline=pipe)
+                _queue(connection, job.origin)._enqueue_job(job, pipeline=pipe)
+                requeued.append(job.id)
+            pipe.execute()
+    return requeued, refused
 
 
 def replay_event(event_queue: EventQueue, handlers: Mapping[str, Handler], job_id: str) -> str:
@@ -174,8 +213,9 @@ def replay_event(event_queue: EventQueue, handlers: Mapping[str, Handler], job_i
     return event_queue.enqueue(once_more, body).meta.job_id
 
 
-def delete_job(connection: Redis, name: str, job_id: str) -> None:
-    """Delete a job that is not running: its hash, its place in any registry, its event entry.
+def delete_job(connection: Redis, job_id: str) -> None:
+    """Delete a job that is not running: its hash, its results, its place in any registry, its
+    event entry.
 
     Raise :class:`LookupError` when it does not exist and :class:`ValueError` while it runs (a
     worker would write it back when the run ends).
@@ -185,7 +225,8 @@ def delete_job(connection: Redis, name: str, job_id: str) -> None:
         raise ValueError(f"Job {job_id!r} is running; delete it once it has ended.")
     with connection.pipeline() as pipe:
         job.delete(pipeline=pipe)
-        pipe.zrem(events_key(name), job_id)
+        pipe.delete(Result.get_key(job_id))  # RQ's delete leaves the results stream to its TTL
+        pipe.zrem(events_key(job.origin), job_id)
         pipe.execute()
 
 

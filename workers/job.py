@@ -19,6 +19,7 @@ from rq import get_current_job
 from service.event import EventMeta
 from service.handler import Handler
 from service.job_stats import recorded_run
+from service.progress import attach
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def run_event(app: str, route: str, body: str, meta: dict[str, Any]) -> Any:
         logger.info("Job: %s event %s superseded by %s; not run", route, meta.get("event_id"), replaced_by)
         return {"superseded_by": replaced_by}
     handler = handler_for(app, route)
-    event = EventMeta.model_validate({**meta, "attempt": _attempt()})
+    event = attach(EventMeta.model_validate({**meta, "attempt": _attempt()}), get_current_job())
     payload = None
     if handler.payload_model is not None:
         payload = handler.payload_model.model_validate_json(body)

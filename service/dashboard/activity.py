@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -41,13 +42,17 @@ class Activity:
 
 
 def events_per_minute(
-    connection: Redis, queue_name: str, now: float | None = None, minutes: int = PLOT_MINUTES
+    connection: Redis, queue_names: Sequence[str], now: float | None = None, minutes: int = PLOT_MINUTES
 ) -> Activity:
-    """The last ``minutes`` (this one included), oldest first, every outcome of each, zeros too."""
+    """The last ``minutes`` (this one included) of every queue's events, oldest first, every
+    outcome of each, zeros too."""
     now = time.time() if now is None else now
     first_minute = (int(now) // 60 - minutes + 1) * 60
-    window = newest_events(connection, queue_name, ("status",), PLOT_LIMIT, newest=now, oldest=first_minute)
-    total = connection.zcount(events_key(queue_name), first_minute, now)
+    window = newest_events(connection, queue_names, ("status",), PLOT_LIMIT, newest=now, oldest=first_minute)
+    with connection.pipeline(transaction=False) as pipe:
+        for name in queue_names:
+            pipe.zcount(events_key(name), first_minute, now)
+        total = sum(pipe.execute())
     tally: Counter[tuple[int, str]] = Counter()
     for entry in window:
         (status,) = entry.fields

@@ -1,13 +1,15 @@
 """The dashboard's counts: per queue (exact), per route (over the newest events), and liveness.
 
-Per queue, every state is one ZCARD or LLEN (:func:`service.jobs.queue_counts`): O(1) whatever the
-backlog. Per route there is no such index: RQ's registries hold job ids only, and the route lives
-in each job's hash. Reading every failed job's hash would make a page view O(backlog), and a
-per-route index would have to be written by the front end and every worker, outside this package.
-So per-route counts cover a bounded window, the newest :data:`ROUTE_WINDOW` events of the events
-index (their ``status``, ``meta`` and ``enqueued_at``, read by :mod:`~service.dashboard.window`
-in one round trip). They are exact while the index holds fewer events than that, and say how
-many events they cover when it holds more.
+An app has one queue, or more when endpoints name their own (``queue="gpu"``): each is counted
+and checked for a live worker. Per queue, every state is one ZCARD or LLEN
+(:func:`service.jobs.queue_counts`): O(1) whatever the backlog. Per route there is no such
+index: RQ's registries hold job ids only, and the route lives in each job's hash. Reading every
+failed job's hash would make a page view O(backlog), and a per-route index would have to be
+written by the front end and every worker, outside this package. So per-route counts cover a
+bounded window, the newest :data:`ROUTE_WINDOW` events of the events indices (their ``status``,
+``meta`` and ``enqueued_at``, read by :mod:`~service.dashboard.window` in one round trip). They
+are exact while the indices hold fewer events than that, and say how many events they cover
+when they hold more.
 
 Nothing here runs RQ's registry cleanup (see :mod:`service.jobs`).
 """
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -26,6 +28,7 @@ from rq.job import Job
 
 from service import jobs
 from service.dashboard.window import newest_events
+from service.progress import Progress, progress_of
 
 ROUTE_WINDOW = 2000
 
@@ -44,9 +47,10 @@ COLUMN_OF_STATUS = {
 
 @dataclass(frozen=True)
 class RouteCounts:
-    """How many of a route's events (within the window) are in each state."""
+    """How many of a route's events on one queue (within the window) are in each state."""
 
     route: str
+    queue: str = ""
     queued: int = 0
     running: int = 0
     scheduled: int = 0
@@ -56,34 +60,67 @@ class RouteCounts:
 
 
 @dataclass(frozen=True)
-class Overview:
-    """The queue's exact counts, the routes' counts over the window, and who works the queue."""
+class QueueState:
+    """One queue's exact counts, its oldest wait, and the live workers that serve it."""
 
-    queue: jobs.QueueCounts
+    counts: jobs.QueueCounts
     oldest_queued_seconds: float | None
-    routes: list[RouteCounts]
-    window: int
     workers: list[jobs.WorkerInfo]
 
     @property
+    def name(self) -> str:
+        return self.counts.queue
+
+    @property
     def stalled(self) -> bool:
-        """Events wait and no live worker listens on the queue: nothing will run them."""
-        return self.queue.queued > 0 and not self.workers
+        """Events wait on this queue and no live worker serves it: nothing will run them."""
+        return self.counts.queued > 0 and not self.workers
 
 
-def overview(connection: Redis, queue_name: str, routes: Sequence[str], now: float | None = None) -> Overview:
-    """Counts for the queue and for each of ``routes`` (plus any other route seen in the window)."""
+@dataclass(frozen=True)
+class Overview:
+    """Each queue's exact counts, the routes' counts over the window, and who works the queues.
+
+    ``progress`` holds the reported progress of the jobs the workers are running.
+    """
+
+    queues: list[QueueState]
+    routes: list[RouteCounts]
+    window: int
+    workers: list[jobs.WorkerInfo]
+    progress: dict[str, Progress] = field(default_factory=dict)
+
+    @property
+    def stalled(self) -> list[QueueState]:
+        """The queues where events wait and no live worker listens."""
+        return [queue for queue in self.queues if queue.stalled]
+
+    def total(self, column: str) -> int:
+        """A count summed over the queues (``scheduled`` includes RQ's deferred jobs)."""
+        if column == "scheduled":
+            return sum(queue.counts.scheduled + queue.counts.deferred for queue in self.queues)
+        return sum(getattr(queue.counts, column) for queue in self.queues)
+
+
+def overview(
+    connection: Redis, queue_names: Sequence[str], routes: Mapping[str, str], now: float | None = None
+) -> Overview:
+    """Counts for each of ``queue_names`` and for each of ``routes`` (route -> its queue), plus
+    any other route seen in the window, and the live workers of those queues."""
     now = time.time() if now is None else now
-    counts = jobs.queue_counts(connection, queue_name)
-    live = [worker for worker in jobs.workers(connection) if queue_name in worker.queues]
-    per_route, window = route_counts(connection, queue_name, routes, now)
-    return Overview(
-        queue=counts,
-        oldest_queued_seconds=oldest_queued_seconds(connection, queue_name, now),
-        routes=per_route,
-        window=window,
-        workers=live,
-    )
+    everyone = jobs.workers(connection)
+    live = [worker for worker in everyone if set(worker.queues) & set(queue_names)]
+    states = [
+        QueueState(
+            counts=jobs.queue_counts(connection, name),
+            oldest_queued_seconds=oldest_queued_seconds(connection, name, now),
+            workers=[worker for worker in live if name in worker.queues],
+        )
+        for name in queue_names
+    ]
+    per_route, window = route_counts(connection, queue_names, routes, now)
+    running = [worker.current_job for worker in live if worker.current_job]
+    return Overview(states, per_route, window, live, progress_of(connection, running) if running else {})
 
 
 def oldest_queued_seconds(connection: Redis, queue_name: str, now: float) -> float | None:
@@ -96,27 +133,35 @@ def oldest_queued_seconds(connection: Redis, queue_name: str, now: float) -> flo
 
 
 def route_counts(
-    connection: Redis, queue_name: str, routes: Sequence[str], now: float
+    connection: Redis, queue_names: Sequence[str], routes: Mapping[str, str], now: float
 ) -> tuple[list[RouteCounts], int]:
-    """Per-route counts over the newest :data:`ROUTE_WINDOW` events, and how many events that was."""
-    window = newest_events(connection, queue_name, ("status", "meta", "enqueued_at"), ROUTE_WINDOW)
-    tally: dict[str, Counter[str]] = {route: Counter() for route in routes}
-    oldest: dict[str, float] = {}
+    """Per-route counts over the newest :data:`ROUTE_WINDOW` events, and how many events that was.
+
+    A route is counted on the queue its events were written to (a route moved to another queue
+    shows on both while its old events last).
+    """
+    window = newest_events(connection, queue_names, ("status", "meta", "enqueued_at"), ROUTE_WINDOW)
+    tally: dict[tuple[str, str], Counter[str]] = {
+        (queue, route): Counter() for route, queue in routes.items()
+    }
+    oldest: dict[tuple[str, str], float] = {}
     for entry in window:
         status, meta, enqueued = entry.fields
         route = jobs.route_of(meta)
         column = COLUMN_OF_STATUS.get(status.decode() if status else "")
         if route is None or column is None:
             continue  # expired, or not a hubhooks job
-        tally.setdefault(route, Counter())[column] += 1
+        key = (entry.queue, route)
+        tally.setdefault(key, Counter())[column] += 1
         age = _age(enqueued, now) if column == "queued" else None
         if age is not None:
-            oldest[route] = max(age, oldest.get(route, 0.0))
+            oldest[key] = max(age, oldest.get(key, 0.0))
     found = [
-        RouteCounts(route, **counter, oldest_queued_seconds=oldest.get(route))
-        for route, counter in tally.items()
+        RouteCounts(route, queue, **counter, oldest_queued_seconds=oldest.get((queue, route)))
+        for (queue, route), counter in tally.items()
     ]
-    return sorted(found, key=lambda counts: counts.route), len(window)
+    order = {name: index for index, name in enumerate(queue_names)}
+    return sorted(found, key=lambda row: (order.get(row.queue, len(order)), row.route)), len(window)
 
 
 def _age(timestamp: bytes | None, now: float) -> float | None:

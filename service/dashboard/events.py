@@ -1,26 +1,31 @@
 """The dashboard's events: a page of recent events, newest first, and one event in detail.
 
-Everything pages over the events index (:func:`service.enqueue.events_key`: job ids scored by
-receive time, newest last), so a read costs the page, not the backlog: ZREVRANGE with bounds,
-then the jobs of that page in one pipeline (``Job.fetch_many``). An id whose job hash is gone
-is an event whose job expired (its retention passed) or was deleted: its status is ``expired``.
+Pages are read from the events indices (:func:`service.enqueue.events_key`: job ids scored by
+receive time, one index per queue), so a read costs the page, not the backlog. A page starts at
+a :class:`Cursor` (an event's score and id; none: the newest) and the next page at the event
+after its last row: each index answers with a bounded ZREVRANGEBYSCORE, the answers are merged,
+and the page's jobs are read in one pipeline (``Job.fetch_many``). Unlike an offset, a cursor
+keeps a page's rows in place while new events arrive, and costs the same on page 4,000 as on
+page 1 whatever the number of queues. An id whose job hash is gone is an event whose job expired
+(its retention passed) or was deleted: its status is ``expired``.
 """
 
 from __future__ import annotations
 
 import json
-import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, cast
+from typing import Any
 
 from redis import Redis
 from rq.exceptions import DeserializationError
-from rq.job import Job
+from rq.job import Job, JobStatus
 from rq.results import Result
 from rq.serializers import JSONSerializer
 
 from service.enqueue import events_key
+from service.progress import Progress, current_progress
 
 EXPIRED = "expired"
 
@@ -38,21 +43,45 @@ class EventRow:
     status: str
     attempts: int
     duration_seconds: float | None
+    queue: str | None = None
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: an event's receive time (its score) and job id, in index order
+    (newest first; equal times by job id, as Redis orders them)."""
+
+    received: float
+    job_id: str
+
+    def as_state(self) -> list[object]:
+        """A JSON-able form, for a ``gr.State``."""
+        return [self.received, self.job_id]
+
+    @classmethod
+    def from_state(cls, value: object) -> Cursor | None:
+        """The cursor a ``gr.State`` held, ``None`` for anything else (the newest page)."""
+        if isinstance(value, list | tuple) and len(value) == 2:
+            received, job_id = value
+            if isinstance(received, int | float) and isinstance(job_id, str):
+                return cls(float(received), job_id)
+        return None
 
 
 @dataclass(frozen=True)
 class EventPage:
-    """One page of events, newest first; ``page`` counts from 0."""
+    """One page of events, newest first, with ``newer`` events before its first row."""
 
     rows: list[EventRow]
-    page: int
-    page_size: int
+    newer: int
     total: int
+    next: Cursor | None
 
     @property
-    def pages(self) -> int:
-        """How many pages the index holds now (at least 1)."""
-        return max(1, math.ceil(self.total / self.page_size))
+    def first(self) -> int:
+        """The 1-based position of the page's first row among all events (0 when empty)."""
+        return self.newer + 1 if self.rows else 0
 
 
 @dataclass(frozen=True)
@@ -83,21 +112,56 @@ class EventDetail:
     traceback: str | None
     runs: int
     outcomes: list[Outcome]
+    queue: str | None = None
+    progress: Progress | None = None
 
 
-def events_page(connection: Redis, queue_name: str, page: int, page_size: int = 20) -> EventPage:
-    """Page ``page`` of the queue's events, newest first (a page past the end is the last page)."""
-    key = events_key(queue_name)
-    total = cast(int, connection.zcard(key))
-    page = max(0, min(page, math.ceil(total / page_size) - 1))
-    entries = cast(
-        "list[tuple[bytes, float]]",
-        connection.zrevrange(key, page * page_size, (page + 1) * page_size - 1, withscores=True),
-    )
-    ids = [job_id.decode() for job_id, _score in entries]
+# KEYS: events indices. ARGV: the cursor's score ("" for the newest page), page size. For each
+# index: its size, how many of its events have a higher score than the cursor, the ids sharing
+# the cursor's score (Python orders those by id), then score and id of up to size + 1 events from
+# the cursor's score down, plus as many as share it.
+PAGE_SCRIPT = """
+local out = {}
+for k = 1, #KEYS do
+  local newer, ties, top = 0, {}, '+inf'
+  if ARGV[1] ~= '' then
+    top = ARGV[1]
+    newer = redis.call('ZCOUNT', KEYS[k], '(' .. ARGV[1], '+inf')
+    ties = redis.call('ZRANGEBYSCORE', KEYS[k], ARGV[1], ARGV[1])
+  end
+  local limit = ARGV[2] + 1 + #ties
+  local rows = redis.call('ZREVRANGEBYSCORE', KEYS[k], top, '-inf', 'WITHSCORES', 'LIMIT', 0, limit)
+  out[#out + 1] = {redis.call('ZCARD', KEYS[k]), newer, ties, rows}
+end
+return out
+"""
+
+
+def events_page(
+    connection: Redis, queue_names: Sequence[str], start: Cursor | None = None, page_size: int = 20
+) -> EventPage:
+    """The events of ``queue_names`` from ``start`` on (``None``: the newest), newest first."""
+    script = connection.register_script(PAGE_SCRIPT)
+    args: list[str | int] = [repr(start.received) if start else "", page_size]
+    replies = script(keys=[events_key(name) for name in queue_names], args=args)
+    total = newer = 0
+    candidates: list[tuple[float, str, str]] = []
+    for name, (size, above, ties, flat) in zip(queue_names, replies, strict=True):
+        total += size
+        newer += above + sum(1 for tie in ties if start and tie.decode() > start.job_id)
+        for index in range(0, len(flat), 2):
+            received, job_id = float(flat[index + 1]), flat[index].decode()
+            if start is None or (received, job_id) <= (start.received, start.job_id):
+                candidates.append((received, job_id, name))
+    candidates.sort(reverse=True)
+    shown, after = candidates[:page_size], candidates[page_size : page_size + 1]
+    ids = [job_id for _received, job_id, _name in shown]
     found = Job.fetch_many(ids, connection=connection, serializer=JSONSerializer)
-    rows = [_row(job_id, score, job) for job_id, (_, score), job in zip(ids, entries, found, strict=True)]
-    return EventPage(rows, page, page_size, total)
+    rows = [
+        _row(job_id, received, name, job) for (received, job_id, name), job in zip(shown, found, strict=True)
+    ]
+    following = Cursor(after[0][0], after[0][1]) if after else None
+    return EventPage(rows, newer, total, following)
 
 
 def event_detail(connection: Redis, job_id: str) -> EventDetail | None:
@@ -124,13 +188,15 @@ def event_detail(connection: Redis, job_id: str) -> EventDetail | None:
         traceback=traceback,
         runs=int(job.meta.get("attempt", 0)),
         outcomes=outcomes,
+        queue=job.origin or None,
+        progress=current_progress(job.meta) if status == JobStatus.STARTED else None,
     )
 
 
-def _row(job_id: str, score: float, job: Job | None) -> EventRow:
+def _row(job_id: str, score: float, queue: str, job: Job | None) -> EventRow:
     received = datetime.fromtimestamp(score, timezone.utc)
     if job is None:
-        return EventRow(job_id, received, None, None, None, None, EXPIRED, 0, None)
+        return EventRow(job_id, received, None, None, None, None, EXPIRED, 0, None, queue)
     _app, route, body, _meta = _arguments(job)
     payload = _json(body)
     repo, event = payload.get("repo"), payload.get("event")
@@ -148,6 +214,8 @@ def _row(job_id: str, score: float, job: Job | None) -> EventRow:
         status=status.value if status is not None else EXPIRED,
         attempts=int(job.meta.get("attempt", 0)),
         duration_seconds=duration,
+        queue=queue,
+        progress=current_progress(job.meta) if status == JobStatus.STARTED else None,
     )
 
 

@@ -18,6 +18,8 @@ from workers.worker import build_worker
 
 APP = "tests/dashboard/dashboard_app.py"
 QUEUE = "hubhooks"
+GPU = "gpu"
+QUEUES = [QUEUE, GPU]
 BODY = load_payload("repo-content-updated-refs.json")
 
 
@@ -42,8 +44,8 @@ def connection(redis_url: str) -> Iterator[Redis]:
 
 
 @pytest.fixture
-def event_queue(connection: Redis) -> EventQueue:
-    return EventQueue(connection, QUEUE, APP, job_timeout=60)
+def event_queue(connection: Redis, handlers: dict[str, Handler]) -> EventQueue:
+    return EventQueue(connection, QUEUE, APP, job_timeout=60, handlers=handlers.values())
 
 
 @pytest.fixture
@@ -60,16 +62,17 @@ def post(event_queue: EventQueue, handlers: dict[str, Handler]) -> Callable[...,
 @pytest.fixture
 def work(
     connection: Redis, handlers: dict[str, Handler], monkeypatch: pytest.MonkeyPatch
-) -> Callable[[], None]:
-    """Run every queued job in this process with a real RQ worker, then return.
+) -> Callable[..., None]:
+    """Run every queued job of ``queues`` (both by default) in this process with a real RQ
+    worker, then return.
 
     The app is installed in a registry of this test's own: a worker process serving one app runs
     any job with it, so a leftover install would run other tests' jobs with these handlers.
     """
     monkeypatch.setattr(job_module, "_apps", {})
 
-    def run() -> None:
+    def run(queues: list[str] = QUEUES) -> None:
         job_module.install_app(APP, handlers)
-        build_worker(connection, [QUEUE]).work(burst=True)
+        build_worker(connection, queues).work(burst=True)
 
     return run

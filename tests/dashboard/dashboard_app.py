@@ -1,8 +1,14 @@
-"""A test app for the dashboard: handlers that succeed, fail once, always fail, or deduplicate."""
+"""A test app for the dashboard: handlers that succeed, fail once, always fail, deduplicate, run
+on a second queue, or report progress and wait to be released."""
+
+from rq import get_current_job
 
 from service import EventMeta, WebhookPayload, WebhooksServer
 
 app = WebhooksServer()
+
+GPU_QUEUE = "gpu"
+RELEASE_KEY = "test:release:"  # + job id: what a waiting `trains` run blocks on
 
 
 @app.add_webhook("ok", dedup_window=0)
@@ -30,3 +36,21 @@ def retried_later(payload: WebhookPayload) -> None:
 @app.add_webhook("deduplicated", retries=0, dedup_window=300)
 def deduplicated(payload: WebhookPayload) -> str:
     return "ran"
+
+
+@app.add_webhook("on_gpu", queue=GPU_QUEUE, retries=0, dedup_window=0)
+def on_gpu(payload: WebhookPayload) -> str:
+    if payload.event.action == "delete":
+        raise RuntimeError("on_gpu refuses deletions")
+    return f"trained on {payload.repo.name}"
+
+
+@app.add_webhook("trains", retries=0, dedup_window=0)
+def trains(payload: WebhookPayload, meta: EventMeta) -> str:
+    """Report a quarter done, then wait (60 s at most) for the test to push to the release key."""
+    meta.progress(0.25, f"epoch 1/4 on {payload.repo.name}")
+    job = get_current_job()
+    if job is not None:
+        job.connection.blpop([RELEASE_KEY + meta.job_id], timeout=60)
+    meta.progress(1.0, "done")
+    return "trained"

@@ -11,9 +11,11 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from redis import Redis
 
 from tests.conftest import ROOT
 from tests.dashboard.conftest import APP, body_for
+from tests.dashboard.dashboard_app import RELEASE_KEY
 from tests.dashboard.test_front_end import PASSWORD, accept
 
 ARTIFACTS = ROOT / "artifacts"
@@ -75,7 +77,7 @@ def test_log_in_watch_events_open_a_traceback_requeue_it_and_see_it_finish(
     expect(cell(page, "/webhooks/ok", "finished")).to_have_text("0")
 
     accept(server.url, "ok", body_for(repo="org/first"))  # no worker yet: it waits
-    expect(cell(page, "queue", "queued")).to_have_text("1")
+    expect(cell(page, "queue:hubhooks", "queued")).to_have_text("1")
     expect(page.locator("#hubhooks-no-worker")).to_contain_text("no worker is alive")
 
     worker(redis_url, APP)
@@ -95,7 +97,7 @@ def test_log_in_watch_events_open_a_traceback_requeue_it_and_see_it_finish(
     page.locator("#hubhooks-requeue").click()
     expect(page.locator("#hubhooks-action-message")).to_contain_text("Requeued job")
     expect(page.locator("#hubhooks-detail")).to_have_attribute("data-status", "finished")
-    expect(page.locator("#hubhooks-detail")).to_contain_text("runs: 2")
+    expect(page.locator("#hubhooks-detail")).to_contain_text("Runs 2")
     expect(page.locator("#hubhooks-result")).to_contain_text("ok on attempt 2")
     expect(cell(page, "/webhooks/fails_once", "failed")).to_have_text("0")
     expect(cell(page, "/webhooks/fails_once", "finished")).to_have_text("1")
@@ -113,15 +115,18 @@ def test_requeue_all_of_a_route_asks_first_then_replay_and_delete(redis_url, fro
     page.get_by_role("tab", name="Dashboard").click()
     page.locator("#hubhooks-password input").fill(PASSWORD)
     page.locator("#hubhooks-password input").press("Enter")
-    expect(cell(page, "queue", "failed")).to_have_text("3")
+    expect(cell(page, "queue:hubhooks", "failed")).to_have_text("3")
 
+    page.get_by_text("Requeue every failed job of a route").click()
     page.get_by_label("Route").click()
     page.get_by_role("option", name="/webhooks/fails_once").click()
     page.locator("#hubhooks-requeue-route").click()
     expect(page.locator("#hubhooks-confirm-text")).to_contain_text(
-        "Requeue every failed job of /webhooks/fails_once"
+        "Requeue the 2 failed jobs of /webhooks/fails_once?"
     )
-    expect(cell(page, "queue", "failed")).to_have_text("3")  # nothing happens before the confirmation
+    expect(cell(page, "queue:hubhooks", "failed")).to_have_text(
+        "3"
+    )  # nothing happens before the confirmation
     page.locator("#hubhooks-confirm").click()
     expect(page.locator("#hubhooks-route-message")).to_contain_text("Requeued 2 failed job(s)")
     expect(cell(page, "/webhooks/fails_once", "finished")).to_have_text("2")
@@ -136,7 +141,20 @@ def test_requeue_all_of_a_route_asks_first_then_replay_and_delete(redis_url, fro
     expect(page.locator("#hubhooks-action-message")).to_contain_text("Deleted job")
     expect(page.locator("#hubhooks-detail")).to_contain_text("has expired or was deleted")
     expect(cell(page, "/webhooks/always_fails", "failed")).to_have_text("1")
-    expect(page.locator("#hubhooks-page")).to_contain_text("3 events")
+    expect(page.locator("#hubhooks-page")).to_contain_text("of 3, newest first")
+
+    accept(server.url, "on_gpu", body_for(repo="org/gpu"))  # no worker serves "gpu"
+    expect(page.locator('#hubhooks-no-worker [data-queue="gpu"]')).to_contain_text("1 event queued on gpu")
+    expect(cell(page, "queue:gpu", "queued")).to_have_text("1")
+    trains = accept(server.url, "trains", body_for(repo="org/big-model"))
+    expect(event_cell(page, "25% · epoch 1/4 on org/big-model")).to_be_visible()
+    event_cell(page, trains[:8]).click()
+    expect(page.locator("#hubhooks-progress")).to_contain_text("25% epoch 1/4 on org/big-model")
+    expect(page.locator("#hubhooks-delete")).to_be_disabled()  # a running job cannot be deleted
+    screenshot(page, "dashboard-progress.png")
+    Redis.from_url(redis_url).rpush(RELEASE_KEY + trains, "go")
+    expect(page.locator("#hubhooks-detail")).to_have_attribute("data-status", "finished")
+    expect(page.locator("#hubhooks-progress")).to_have_count(0)
 
 
 @pytest.mark.timeout(300)

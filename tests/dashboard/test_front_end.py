@@ -56,7 +56,7 @@ def test_without_logging_in_the_dashboards_api_gives_no_data_and_changes_nothing
 
     event, outputs = call(server.url, "dashboard_refresh", [])
     assert outputs[0] == "Log in to see the dashboard."
-    assert outputs[5]["data"] == []  # the events table
+    assert outputs[6]["data"] == []  # the events table
     event, outputs = call(server.url, "dashboard_login", ["not the password"])
     assert event == "complete" and "Wrong password." in outputs
     assert Redis.from_url(redis_url).exists(Job.key_for(job_id))
