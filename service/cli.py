@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from service.errors import AppLoadError
+from service.errors import AppLoadError, RedisCheckError
 from service.settings import Settings
 
 
@@ -54,8 +54,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from redis import exceptions as redis_errors
+
     from service import cli_admin
-    from service.connection import connect
+    from service.connection import connect, display_url
+    from service.redis_diagnosis import describe_error
 
     if settings.embedded:
         print(
@@ -64,15 +67,27 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     assert settings.redis_url is not None
-    connection = connect(settings.redis_url, settings.redis_timeout_seconds)
-    if args.command == "info":
-        return cli_admin.print_info(connection, args.queue or [settings.queue])
-    queue = args.queue or settings.queue
-    if args.command == "replay":
-        return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
-    if args.command == "delete":
-        return cli_admin.delete(connection, queue, args.job_ids)
-    return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
+    try:
+        connection = connect(settings.redis_url, settings.redis_timeout_seconds)
+    except ValueError as error:  # redis-py parses the URL here
+        print(f"hubhooks {args.command}: REDIS_URL is not a usable Redis URL: {error}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "info":
+            return cli_admin.print_info(connection, args.queue or [settings.queue])
+        queue = args.queue or settings.queue
+        if args.command == "replay":
+            return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
+        if args.command == "delete":
+            return cli_admin.delete(connection, queue, args.job_ids)
+        return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError) as error:
+        problem, _transient = describe_error(error, settings.redis_url, settings.redis_timeout_seconds)
+        print(
+            f"hubhooks {args.command}: Redis at {display_url(settings.redis_url)}: {problem}.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -106,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = load_app(args.app)
         serve(loaded.server, loaded.name, settings)
         return 0
-    except AppLoadError as error:
+    except (AppLoadError, RedisCheckError) as error:
         print(f"hubhooks: {error}", file=sys.stderr)
         return 2
 

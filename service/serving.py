@@ -31,7 +31,10 @@ from service.connection import (
 )
 from service.dashboard import DashboardAuth, DashboardContext
 from service.enqueue import EventQueue
+from service.errors import RedisCheckError
 from service.frontend import create_api
+from service.redis_check import check_at_start
+from service.redis_requirements import FRONT_END, WORKER
 from service.server import WebhooksServer
 from service.settings import Settings
 from service.ui import mount_ui
@@ -76,11 +79,24 @@ def serve_main_script(
     settings = Settings(**overrides)
     main_file = getattr(sys.modules["__main__"], "__file__", None)
     app_name = os.path.relpath(main_file) if main_file else "__main__"
-    serve(server, app_name, settings, block=not prevent_thread_lock)
+    try:
+        serve(server, app_name, settings, block=not prevent_thread_lock)
+    except RedisCheckError as error:
+        if prevent_thread_lock:  # a notebook or a test: the caller handles it
+            raise
+        # `python app.py`: the same answer as `hubhooks serve app.py`, not a traceback.
+        print(f"hubhooks: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool = True) -> None:
-    """Start the front end for ``server``; block until it stops unless ``block`` is false."""
+    """Start the front end for ``server``; block until it stops unless ``block`` is false.
+
+    On a real Redis, check it first (:mod:`service.redis_check`), for the worker pool too when
+    there is one: :class:`~service.errors.RedisCheckError` says what to change.
+    """
+    if not settings.embedded:
+        check_at_start(settings, [FRONT_END, WORKER] if settings.workers else [FRONT_END])
     console.say(console.secret_status_lines(_secret(server, settings) is not None))
     base_url = console.public_url(settings.host, settings.server_port)
     if settings.embedded:

@@ -1,7 +1,9 @@
 """A pool of ``hubhooks worker`` processes supervised by the front end (``--workers N``).
 
 For one-container deployments (a Space): the front end starts N worker processes for its app,
-restarts any that dies, and stops them (SIGTERM, then SIGKILL after a grace period) on exit.
+restarts any that dies, and stops them (SIGTERM, then SIGKILL after a grace period) on exit. A
+worker that exits with 2 (a configuration error: the app does not load, Redis cannot serve it)
+is not restarted: it would fail the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import threading
 
 logger = logging.getLogger(__name__)
 
+# The exit code of `hubhooks` for a configuration error (service/cli.py).
+CONFIGURATION_ERROR = 2
+
 
 class WorkerPool:
     """N worker processes for one app, kept alive until :meth:`stop`."""
@@ -22,6 +27,7 @@ class WorkerPool:
         self.size = size
         self.grace_seconds = grace_seconds
         self.processes: list[subprocess.Popen[bytes]] = []
+        self._given_up: set[subprocess.Popen[bytes]] = set()
         self._stopping = threading.Event()
         self._watcher = threading.Thread(target=self._watch, name="hubhooks-pool", daemon=True)
 
@@ -42,13 +48,21 @@ class WorkerPool:
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
             for index, process in enumerate(self.processes):
-                if process.poll() is not None and not self._stopping.is_set():
-                    logger.warning(
-                        "Pool: worker process %s exited with %s; restarting",
+                if process.poll() is None or self._stopping.is_set() or process in self._given_up:
+                    continue
+                if process.returncode == CONFIGURATION_ERROR:
+                    logger.error(
+                        "Pool: worker process %s exited with %s, a configuration error (see its "
+                        "message above); not restarting it",
                         process.pid,
                         process.returncode,
                     )
-                    self.processes[index] = self._spawn()
+                    self._given_up.add(process)
+                    continue
+                logger.warning(
+                    "Pool: worker process %s exited with %s; restarting", process.pid, process.returncode
+                )
+                self.processes[index] = self._spawn()
 
     def stop(self) -> None:
         """SIGTERM every worker (each finishes its job), then SIGKILL those still alive."""

@@ -23,6 +23,8 @@ from rq.worker.base import BaseWorker, StopRequested
 
 from service.connection import connect
 from service.loader import load_app
+from service.redis_check import check_at_start
+from service.redis_requirements import WORKER
 from service.settings import Settings
 from workers.job import install_app
 
@@ -110,7 +112,11 @@ def run_worker(
     burst: bool = False,
     fork: bool = False,
 ) -> bool:
-    """Import the app, then work its queue until stopped (or until empty with ``burst``)."""
+    """Import the app, check Redis, then work its queue until stopped (or empty, with ``burst``).
+
+    Raise :class:`~service.errors.RedisCheckError` when Redis cannot serve a worker; an
+    unreachable Redis is waited for (see :mod:`service.redis_check`).
+    """
     if settings.embedded:
         raise SystemExit(
             "hubhooks worker needs REDIS_URL: a worker process cannot reach the embedded "
@@ -118,6 +124,7 @@ def run_worker(
         )
     loaded = load_app(app_spec)
     install_app(loaded.name, loaded.server.handlers)
+    check_at_start(settings, [WORKER])
     assert settings.redis_url is not None
     connection = connect(settings.redis_url)
     names = queue_names or [settings.queue]
