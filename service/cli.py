@@ -27,13 +27,17 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run an RQ worker for APP's handlers")
     worker.add_argument("app", metavar="APP", help="a file (app.py) or a module path (pkg.app)")
-    worker.add_argument("--queue", action="append", help="queue to work (repeatable)")
+    worker.add_argument(
+        "--queue",
+        action="append",
+        help="queue to work, repeatable, in priority order (default: HUBHOOKS_QUEUE, the app's default)",
+    )
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument("--fork", action="store_true", help="run each job in a forked process")
     worker.add_argument("--redis-url", help="Redis to work on (env REDIS_URL)")
 
     info = commands.add_parser("info", help="print queue counts and workers")
-    info.add_argument("--queue", action="append", help="queue to show (repeatable; default HUBHOOKS_QUEUE)")
+    info.add_argument("--queue", action="append", help="queue to show (repeatable; default: every queue)")
     info.add_argument("--redis-url", help="Redis to read (env REDIS_URL)")
 
     requeue = commands.add_parser("requeue", help="move failed jobs back onto their queue")
@@ -74,7 +78,9 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     try:
         if args.command == "info":
-            return cli_admin.print_info(connection, args.queue or [settings.queue])
+            return cli_admin.print_info(
+                connection, args.queue or cli_admin.all_queues(connection, settings.queue)
+            )
         queue = args.queue or settings.queue
         if args.command == "replay":
             return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)

@@ -53,7 +53,8 @@ class WebhooksServer:
 
         The route is ``/webhooks/<path or function name>``. Keyword arguments set the endpoint's
         :class:`~service.policy.DeliveryPolicy` (``retries``, ``backoff``, ``backoff_cap``,
-        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``). Returns the function.
+        ``timeout``, ``dedup_window``, ``keep_results``, ``keep_failed``, and ``queue``: the RQ
+        queue its jobs go to, for ``hubhooks worker APP --queue NAME``). Returns the function.
         """
         if callable(path):
             return self._register(path, None, DeliveryPolicy())

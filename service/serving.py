@@ -30,7 +30,7 @@ from service.connection import (
     embedded_server,
 )
 from service.dashboard import DashboardAuth, DashboardContext
-from service.enqueue import EventQueue
+from service.enqueue import EventQueue, app_queues
 from service.errors import RedisCheckError
 from service.frontend import create_api
 from service.redis_check import check_at_start
@@ -108,8 +108,14 @@ def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool
         assert settings.redis_url is not None
         connection = connect(settings.redis_url, settings.redis_timeout_seconds)
         async_connection = connect_async(settings.redis_url, settings.redis_timeout_seconds)
+    # Every queue of the app from the start, so /health/ready counts the workers of each.
     event_queue = EventQueue(
-        connection, settings.queue, app_name, settings.job_timeout, async_connection=async_connection
+        connection,
+        settings.queue,
+        app_name,
+        settings.job_timeout,
+        async_connection=async_connection,
+        handlers=server.handlers.values(),
     )
     api = build_front_end(server, event_queue, settings, base_url)
     http = uvicorn.Server(
@@ -126,7 +132,7 @@ def serve(server: WebhooksServer, app_name: str, settings: Settings, block: bool
     if settings.embedded:
         _serve_embedded(http, server, app_name, embedded_client(fake_redis), settings, block, ready)
     else:
-        _serve_durable(http, app_name, settings, block, ready)
+        _serve_durable(http, app_name, list(event_queue.queues), settings, block, ready)
 
 
 def _freeze_startup_heap() -> None:
@@ -141,11 +147,12 @@ def _freeze_startup_heap() -> None:
 
 
 def _serve_durable(
-    http: uvicorn.Server, app_name: str, settings: Settings, block: bool, ready: list[str]
+    http: uvicorn.Server, app_name: str, queues: list[str], settings: Settings, block: bool, ready: list[str]
 ) -> None:
     from workers.pool import WorkerPool
 
-    pool = WorkerPool(app_name, settings.workers) if settings.workers else None
+    # The pool is this machine's only workers: they work every queue of the app.
+    pool = WorkerPool(app_name, settings.workers, queues=queues) if settings.workers else None
     if pool is not None:
         pool.start()
     if not block:
@@ -175,7 +182,9 @@ def _serve_embedded(
     install_app(app_name, server.handlers)
     thread = _start_in_thread(http)
     console.say(ready)
-    worker = build_worker(connection, [settings.queue], in_thread=not block)
+    # The only worker there is: it works every queue of the app, or a queue="gpu" event would wait forever.
+    queues = app_queues(server.handlers.values(), settings.queue)
+    worker = build_worker(connection, queues, in_thread=not block)
     if not block:
         threading.Thread(target=worker.work, name="hubhooks-worker", daemon=True).start()
         return

@@ -1,9 +1,9 @@
 """A pool of ``hubhooks worker`` processes supervised by the front end (``--workers N``).
 
 For one-container deployments (a Space): the front end starts N worker processes for its app,
-restarts any that dies, and stops them (SIGTERM, then SIGKILL after a grace period) on exit. A
-worker that exits with 2 (a configuration error: the app does not load, Redis cannot serve it)
-is not restarted: it would fail the same way.
+each working every queue the app writes to, restarts any that dies, and stops them (SIGTERM,
+then SIGKILL after a grace period) on exit. A worker that exits with 2 (a configuration error:
+the app does not load, Redis cannot serve it) is not restarted: it would fail the same way.
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ CONFIGURATION_ERROR = 2
 class WorkerPool:
     """N worker processes for one app, kept alive until :meth:`stop`."""
 
-    def __init__(self, app_spec: str, size: int, grace_seconds: float = 30.0) -> None:
+    def __init__(
+        self, app_spec: str, size: int, queues: list[str] | None = None, grace_seconds: float = 30.0
+    ) -> None:
         self.app_spec = app_spec
         self.size = size
+        self.queues = list(queues or [])
         self.grace_seconds = grace_seconds
         self.processes: list[subprocess.Popen[bytes]] = []
         self._given_up: set[subprocess.Popen[bytes]] = set()
@@ -32,10 +35,12 @@ class WorkerPool:
         self._watcher = threading.Thread(target=self._watch, name="hubhooks-pool", daemon=True)
 
     def __repr__(self) -> str:
-        return f"WorkerPool(app={self.app_spec!r}, size={self.size})"
+        return f"WorkerPool(app={self.app_spec!r}, size={self.size}, queues={self.queues!r})"
 
     def _spawn(self) -> subprocess.Popen[bytes]:
         command = [sys.executable, "-m", "service.cli", "worker", self.app_spec]
+        for queue in self.queues:
+            command += ["--queue", queue]
         process = subprocess.Popen(command)
         logger.info("Pool: started worker process %s", process.pid)
         return process
