@@ -240,7 +240,10 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
         command: list[str], env: dict[str, str] | None = None, name: str = "proc", cwd: Path = ROOT
     ) -> Process:
         log = tmp_path / f"{name}-{len(started)}.log"
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # This checkout's code, also for `python tests/apps/x.py` and for another `cwd` (the
+        # installed, editable hubhooks may be another checkout).
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **(env or {})}
         with log.open("wb") as sink:
             popen = subprocess.Popen(
                 command,

@@ -26,16 +26,11 @@ QUEUES_APP = "tests/apps/queues_app.py"
 
 def test_a_worker_with_its_own_copy_of_the_app_elsewhere_runs_the_jobs(redis_url, front_end, spawn, tmp_path):
     # Another machine: another directory, the app under another name, this project importable
-    # (as `pip install` makes it) and nothing else of this checkout.
+    # (`spawn` puts it on PYTHONPATH, as `pip install` would) and nothing else of this checkout.
     machine = tmp_path / "gpu-box" / "srv"
     machine.mkdir(parents=True)
     shutil.copy(ROOT / RECORDING_APP, machine / "hooks.py")
-    elsewhere = spawn(
-        hubhooks("worker", "hooks.py"),
-        {"REDIS_URL": redis_url, "PYTHONPATH": str(ROOT)},
-        name="elsewhere",
-        cwd=machine,
-    )
+    elsewhere = spawn(hubhooks("worker", "hooks.py"), {"REDIS_URL": redis_url}, name="elsewhere", cwd=machine)
     server = front_end(redis_url)  # it names the app RECORDING_APP in every job
     answer = httpx.post(
         server.url + "/webhooks/sync_handler",
