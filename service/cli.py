@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from service.errors import AppLoadError
+from service.errors import AppLoadError, RedisCheckError
 from service.settings import Settings
 
 
@@ -28,13 +28,17 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run an RQ worker for APP's handlers")
     worker.add_argument("app", metavar="APP", help="a file (app.py) or a module path (pkg.app)")
-    worker.add_argument("--queue", action="append", help="queue to work (repeatable)")
+    worker.add_argument(
+        "--queue",
+        action="append",
+        help="queue to work, repeatable, in priority order (default: HUBHOOKS_QUEUE, the app's default)",
+    )
     worker.add_argument("--burst", action="store_true", help="exit once the queue is empty")
     worker.add_argument("--fork", action="store_true", help="run each job in a forked process")
     worker.add_argument("--redis-url", help="Redis to work on (env REDIS_URL)")
 
     info = commands.add_parser("info", help="print queue counts and workers")
-    info.add_argument("--queue", action="append", help="queue to show (repeatable; default HUBHOOKS_QUEUE)")
+    info.add_argument("--queue", action="append", help="queue to show (repeatable; default: every queue)")
     info.add_argument("--redis-url", help="Redis to read (env REDIS_URL)")
 
     requeue = commands.add_parser("requeue", help="move failed jobs back onto their queue")
@@ -66,8 +70,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from redis import exceptions as redis_errors
+
     from service import cli_admin
-    from service.connection import connect
+    from service.connection import connect, display_url
+    from service.redis_diagnosis import describe_error
 
     if settings.embedded:
         print(
@@ -76,15 +83,29 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     assert settings.redis_url is not None
-    connection = connect(settings.redis_url, settings.redis_timeout_seconds)
-    if args.command == "info":
-        return cli_admin.print_info(connection, args.queue or [settings.queue])
-    if args.command == "delete":
-        return cli_admin.delete(connection, args.job_ids)
-    queue = args.queue or settings.queue
-    if args.command == "replay":
-        return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
-    return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
+    try:
+        connection = connect(settings.redis_url, settings.redis_timeout_seconds)
+    except ValueError as error:  # redis-py parses the URL here
+        print(f"hubhooks {args.command}: REDIS_URL is not a usable Redis URL: {error}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "info":
+            return cli_admin.print_info(
+                connection, args.queue or cli_admin.all_queues(connection, settings.queue)
+            )
+        queue = args.queue or settings.queue
+        if args.command == "replay":
+            return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
+        if args.command == "delete":
+            return cli_admin.delete(connection, args.job_ids)
+        return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
+    except (redis_errors.ConnectionError, redis_errors.TimeoutError) as error:
+        problem, _transient = describe_error(error, settings.redis_url, settings.redis_timeout_seconds)
+        print(
+            f"hubhooks {args.command}: Redis at {display_url(settings.redis_url)}: {problem}.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def _send(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         loaded = load_app(args.app)
         serve(loaded.server, loaded.name, settings, share=ShareOptions() if args.share else None)
         return 0
-    except AppLoadError as error:
+    except (AppLoadError, RedisCheckError) as error:
         print(f"hubhooks: {error}", file=sys.stderr)
         return 2
 

@@ -7,9 +7,16 @@ import sys
 import time
 
 from redis import Redis
+from rq import Queue
 
 from service import jobs
 from service.progress import progress_of
+
+
+def all_queues(connection: Redis, default: str) -> list[str]:
+    """``default``, then every other queue RQ has seen a job enqueued on, by name."""
+    others = sorted(queue.name for queue in Queue.all(connection=connection) if queue.name != default)
+    return [default, *others]
 
 
 def print_info(connection: Redis, queue_names: list[str]) -> int:

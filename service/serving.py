@@ -31,10 +31,13 @@ from service.connection import (
     embedded_server,
 )
 from service.dashboard import DashboardAuth, DashboardContext
-from service.enqueue import EventQueue
+from service.enqueue import EventQueue, app_queues
+from service.errors import RedisCheckError
 from service.frontend import WebhookDispatch, create_api
 from service.metrics import FrontEndMetrics, metrics_router
 from service.queue_metrics import QueueCollector
+from service.redis_check import check_at_start
+from service.redis_requirements import FRONT_END, WORKER
 from service.server import WebhooksServer
 from service.settings import Settings
 from service.tunnel import ShareOptions, open_share_link
@@ -86,7 +89,16 @@ def serve_main_script(
     settings = Settings(**overrides)
     main_file = getattr(sys.modules["__main__"], "__file__", None)
     app_name = os.path.relpath(main_file) if main_file else "__main__"
-    serve(server, app_name, settings, block=not prevent_thread_lock, share=share_options if share else None)
+    try:
+        serve(
+            server, app_name, settings, block=not prevent_thread_lock, share=share_options if share else None
+        )
+    except RedisCheckError as error:
+        if prevent_thread_lock:  # a notebook or a test: the caller handles it
+            raise
+        # `python app.py`: the same answer as `hubhooks serve app.py`, not a traceback.
+        print(f"hubhooks: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 def serve(
@@ -98,9 +110,13 @@ def serve(
 ) -> None:
     """Start the front end for ``server``; block until it stops unless ``block`` is false.
 
-    With ``share``, a Gradio share link is opened first (if a secret is set; see
-    :mod:`service.tunnel`), and its URL is the one printed and shown on the landing page.
+    On a real Redis, check it first (:mod:`service.redis_check`), for the worker pool too when
+    there is one: :class:`~service.errors.RedisCheckError` says what to change. With ``share``,
+    a Gradio share link is opened first (if a secret is set; see :mod:`service.tunnel`), and its
+    URL is the one printed and shown on the landing page.
     """
+    if not settings.embedded:
+        check_at_start(settings, [FRONT_END, WORKER] if settings.workers else [FRONT_END])
     secret_is_set = _secret(server, settings) is not None
     console.say(console.secret_status_lines(secret_is_set))
     base_url = console.public_url(settings.host, settings.server_port)
@@ -115,8 +131,14 @@ def serve(
         assert settings.redis_url is not None
         connection = connect(settings.redis_url, settings.redis_timeout_seconds)
         async_connection = connect_async(settings.redis_url, settings.redis_timeout_seconds)
+    # Every queue of the app from the start, so /health/ready counts the workers of each.
     event_queue = EventQueue(
-        connection, settings.queue, app_name, settings.job_timeout, async_connection=async_connection
+        connection,
+        settings.queue,
+        app_name,
+        settings.job_timeout,
+        async_connection=async_connection,
+        handlers=server.handlers.values(),
     )
     api = build_front_end(server, event_queue, settings, base_url)
     http = uvicorn.Server(
@@ -133,7 +155,7 @@ def serve(
     if settings.embedded:
         _serve_embedded(http, server, app_name, embedded_client(fake_redis), settings, block, ready)
     else:
-        _serve_durable(http, app_name, settings, block, ready)
+        _serve_durable(http, app_name, list(event_queue.queues), settings, block, ready)
 
 
 def _freeze_startup_heap() -> None:
@@ -148,11 +170,12 @@ def _freeze_startup_heap() -> None:
 
 
 def _serve_durable(
-    http: uvicorn.Server, app_name: str, settings: Settings, block: bool, ready: list[str]
+    http: uvicorn.Server, app_name: str, queues: list[str], settings: Settings, block: bool, ready: list[str]
 ) -> None:
     from workers.pool import WorkerPool
 
-    pool = WorkerPool(app_name, settings.workers) if settings.workers else None
+    # The pool is this machine's only workers: they work every queue of the app.
+    pool = WorkerPool(app_name, settings.workers, queues=queues) if settings.workers else None
     if pool is not None:
         pool.start()
     if not block:
@@ -187,7 +210,9 @@ def _serve_embedded(
     install_app(app_name, server.handlers)
     thread = _start_in_thread(http)
     console.say(ready)
-    worker = build_worker(connection, [settings.queue], in_thread=not block)
+    # The only worker there is: it works every queue of the app, or a queue="gpu" event would wait forever.
+    queues = app_queues(server.handlers.values(), settings.queue)
+    worker = build_worker(connection, queues, in_thread=not block)
     if not block:
         threading.Thread(target=worker.work, name="hubhooks-worker", daemon=True).start()
         return

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     retry_after_seconds: int = Field(default=5, gt=0)
     job_timeout: int = Field(default=3600, gt=0)
     redis_timeout_seconds: float = Field(default=2.0, gt=0)
+    # How long start-up waits for an unreachable Redis (None: the front end 60 s, a worker until it
+    # answers); see service/redis_check.py.
+    redis_wait_seconds: float | None = Field(default=None, ge=0)
     dashboard_password: SecretStr | None = None
     dashboard_open: bool = False
 

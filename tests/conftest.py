@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,27 +54,67 @@ def wait_until(condition: Callable[[], object], timeout: float = 20.0, interval:
     pytest.fail(f"condition not met within {timeout}s: {condition}")
 
 
-class RedisProcess:
-    """A throwaway redis-server on a free port in its own directory, stopped by its PID."""
+@dataclass(frozen=True)
+class TlsFiles:
+    """A CA and the certificate it signed for 127.0.0.1, as PEM files."""
 
-    def __init__(self, directory: Path, appendonly: bool = False) -> None:
+    ca: Path
+    cert: Path
+    key: Path
+
+
+class RedisProcess:
+    """A throwaway redis-server on a free port in its own directory, stopped by its PID.
+
+    ``config`` lines go to the server's configuration file (``rename-command EVALSHA ""``, say).
+    With ``tls`` it takes TLS connections only, and :attr:`url` is a ``rediss://`` URL naming the CA.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        appendonly: bool = False,
+        config: Sequence[str] = (),
+        tls: TlsFiles | None = None,
+    ) -> None:
         self.directory = directory
         self.appendonly = appendonly
+        self.config = list(config)
+        self.tls = tls
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
+        if self.tls is not None:
+            return f"rediss://127.0.0.1:{self.port}/0?ssl_ca_certs={self.tls.ca}"
         return f"redis://127.0.0.1:{self.port}/0"
+
+    def admin(self) -> Redis:
+        """A client for the test itself: RESP2, which every server speaks (HELLO may be renamed)."""
+        return Redis.from_url(self.url, protocol=2)
 
     def start(self) -> None:
         executable = shutil.which("redis-server")
         assert executable, "redis-server is not installed: .ci/run installs it from Debian's packages"
         self.directory.mkdir(parents=True, exist_ok=True)
+        config_file = self.directory / "redis.conf"
+        config_file.write_text("".join(f"{line}\n" for line in self.config))
+        listen = ["--port", str(self.port)]
+        if self.tls is not None:
+            listen = [
+                "--port", "0",
+                "--tls-port", str(self.port),
+                "--tls-cert-file", str(self.tls.cert),
+                "--tls-key-file", str(self.tls.key),
+                "--tls-ca-cert-file", str(self.tls.ca),
+                "--tls-auth-clients", "no",
+            ]  # fmt: skip
         self.process = subprocess.Popen(
             [
                 executable,
-                "--port", str(self.port),
+                str(config_file),
+                *listen,
                 "--bind", "127.0.0.1",
                 "--dir", str(self.directory),
                 "--save", "",
@@ -82,8 +122,12 @@ class RedisProcess:
                 "--logfile", str(self.directory / "redis.log"),
             ]
         )  # fmt: skip
-        client = Redis.from_url(self.url)
-        wait_until(lambda: _pings(client), timeout=10)
+        client = self.admin()
+        wait_until(lambda: _pings(client) or self._exited(), timeout=10)
+        assert self.process.poll() is None, (self.directory / "redis.log").read_text()
+
+    def _exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
 
     def stop(self, graceful: bool = False) -> None:
         """Kill the server, or with ``graceful`` let it shut down (flushing its AOF) on SIGTERM."""
@@ -116,6 +160,37 @@ def redis_url(redis_server: RedisProcess) -> str:
     """The session Redis, emptied for this test."""
     Redis.from_url(redis_server.url).flushall()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A throwaway CA (trustme) and a server certificate it signed for 127.0.0.1 and localhost."""
+    import trustme
+
+    directory = tmp_path_factory.mktemp("tls")
+    authority = trustme.CA()
+    issued = authority.issue_cert("127.0.0.1", "localhost")
+    files = TlsFiles(ca=directory / "ca.pem", cert=directory / "server.pem", key=directory / "server.key")
+    authority.cert_pem.write_to_path(str(files.ca))
+    issued.cert_chain_pems[0].write_to_path(str(files.cert))
+    issued.private_key_pem.write_to_path(str(files.key))
+    return files
+
+
+@pytest.fixture
+def start_redis(tmp_path: Path) -> Iterator[Callable[..., RedisProcess]]:
+    """Start redis-servers of this test's own, configured as asked; all stopped after the test."""
+    started: list[RedisProcess] = []
+
+    def start(config: Sequence[str] = (), tls: TlsFiles | None = None) -> RedisProcess:
+        server = RedisProcess(tmp_path / f"redis-{len(started)}", config=config, tls=tls)
+        started.append(server)
+        server.start()
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 @pytest.fixture
@@ -157,16 +232,22 @@ class Process:
 
 @pytest.fixture
 def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
-    """Start a command from the repo root with extra environment; every process is stopped after."""
+    """Start a command (from the repo root, unless ``cwd``) with extra environment; every process is
+    stopped after."""
     started: list[Process] = []
 
-    def start(command: list[str], env: dict[str, str] | None = None, name: str = "proc") -> Process:
+    def start(
+        command: list[str], env: dict[str, str] | None = None, name: str = "proc", cwd: Path = ROOT
+    ) -> Process:
         log = tmp_path / f"{name}-{len(started)}.log"
-        environment = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+        # This checkout's code, also for `python tests/apps/x.py` and for another `cwd` (the
+        # installed, editable hubhooks may be another checkout).
+        path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        environment = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": path, **(env or {})}
         with log.open("wb") as sink:
             popen = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=cwd,
                 env=environment,
                 stdout=sink,
                 stderr=subprocess.STDOUT,

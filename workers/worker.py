@@ -23,7 +23,10 @@ from rq.timeouts import TimerDeathPenalty
 from rq.worker.base import BaseWorker, StopRequested
 
 from service.connection import connect
+from service.enqueue import app_queues
 from service.loader import load_app
+from service.redis_check import check_at_start
+from service.redis_requirements import WORKER
 from service.settings import Settings
 from workers.bookkeeping import LeanBookkeeping
 from workers.event_job import EventJob
@@ -153,7 +156,13 @@ def run_worker(
     burst: bool = False,
     fork: bool = False,
 ) -> bool:
-    """Import the app, then work its queue until stopped (or until empty with ``burst``)."""
+    """Import the app, check Redis, then work the queues until stopped (or empty, with ``burst``).
+
+    ``queue_names`` (``--queue``, in priority order) default to the app's default queue alone:
+    endpoints routed elsewhere (``queue="gpu"``) wait for a worker started with ``--queue gpu``,
+    on a machine that can run them. Raise :class:`~service.errors.RedisCheckError` when Redis
+    cannot serve a worker; an unreachable Redis is waited for (see :mod:`service.redis_check`).
+    """
     if settings.embedded:
         raise SystemExit(
             "hubhooks worker needs REDIS_URL: a worker process cannot reach the embedded "
@@ -161,11 +170,34 @@ def run_worker(
         )
     loaded = load_app(app_spec)
     install_app(loaded.name, loaded.server.handlers)
+    names = queue_names or [settings.queue]
+    log_queue_plan(app_spec, names, app_queues(loaded.server.handlers.values(), settings.queue))
+    check_at_start(settings, [WORKER])
     assert settings.redis_url is not None
     connection = connect(settings.redis_url)
-    names = queue_names or [settings.queue]
     logger.info("Worker: app %s, queues %s, routes %s", app_spec, names, list(loaded.server.handlers))
     return work_until_stopped(lambda: build_worker(connection, names, fork=fork), burst=burst)
+
+
+def log_queue_plan(app_spec: str, working: list[str], declared: list[str]) -> None:
+    """Say which of the app's queues this worker leaves to others, and which it works in vain."""
+    others = [name for name in declared if name not in working]
+    if others:
+        logger.info(
+            "Worker: not working queue(s) %s of %s; run `hubhooks worker %s --queue NAME` for each, "
+            "where their handlers can run",
+            ", ".join(others),
+            app_spec,
+            app_spec,
+        )
+    unknown = [name for name in working if name not in declared]
+    if unknown:
+        logger.warning(
+            "Worker: no endpoint of %s writes to queue(s) %s (its queues: %s)",
+            app_spec,
+            ", ".join(unknown),
+            ", ".join(declared),
+        )
 
 
 def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = False) -> bool:
