@@ -63,7 +63,7 @@ local function serial(t, o, id)
   redis.call('HSET', job_key, 'dependency_id', last, 'dependency_ids', '["' .. last .. '"]',
     'allow_dependency_failures', '1')
   redis.call('SADD', 'rq:job:' .. last .. ':dependents', id)
-  redis.call('SADD', job_key .. ':dependencies', last)
+  redis.call('SADD', 'rq:job::' .. id .. ':dependencies', last)  -- RQ's Job.dependencies_key
   redis.call('ZADD', t.deferred, math.floor(tonumber(ARGV[o + 5])), id)
 end
 

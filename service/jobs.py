@@ -218,16 +218,39 @@ def delete_job(connection: Redis, job_id: str) -> None:
     event entry.
 
     Raise :class:`LookupError` when it does not exist and :class:`ValueError` while it runs (a
-    worker would write it back when the run ends).
+    worker would write it back when the run ends). Jobs waiting behind it in a serial lane
+    (:mod:`service.lanes`) are released: RQ would otherwise wait forever for a deleted job.
     """
     job = _fetch_or_lookup_error(connection, job_id)
     if job.get_status(refresh=False) == JobStatus.STARTED:
         raise ValueError(f"Job {job_id!r} is running; delete it once it has ended.")
+    waiting = [member.decode() for member in cast("set[bytes]", connection.smembers(job.dependents_key))]
     with connection.pipeline() as pipe:
         job.delete(pipeline=pipe)
         pipe.delete(Result.get_key(job_id))  # RQ's delete leaves the results stream to its TTL
         pipe.zrem(events_key(job.origin), job_id)
         pipe.execute()
+    for dependent_id in waiting:
+        _release(connection, dependent_id)
+
+
+def _release(connection: Redis, job_id: str) -> None:
+    """Enqueue a deferred job whose only dependency was deleted (RQ's own way in, no dependency)."""
+    try:
+        job = fetch_job(connection, job_id)
+    except NoSuchJobError:
+        return
+    if job.get_status(refresh=False) != JobStatus.DEFERRED:
+        return
+    with connection.pipeline() as pipe:
+        pipe.hdel(job.key, "dependency_id", "dependency_ids")
+        pipe.hset(job.key, "status", JobStatus.QUEUED.value)  # RQ enqueues no job marked deferred
+        pipe.delete(job.dependencies_key)
+        DeferredJobRegistry(job.origin, connection=connection, serializer=JSONSerializer).remove(
+            job, pipeline=pipe
+        )
+        pipe.execute()
+    _queue(connection, job.origin).enqueue_job(fetch_job(connection, job_id))
 
 
 def fetch_job(connection: Redis, job_id: str) -> Job:

@@ -39,8 +39,8 @@ LMOVE_VERSION = (6, 2, 0)
 _FRONT_END_NEEDS = [
     ("it writes each event with one Lua script", ("SCRIPT", "EVALSHA")),
     (
-        "its Lua script writes the job, the dedup mark and the events index",
-        ("GET", "SET", "HSET", "RPUSH", "SADD", "ZADD", "ZREMRANGEBYSCORE"),
+        "its Lua script writes the job, the dedup mark, the events index and the lanes",
+        ("GET", "SET", "DEL", "HGET", "HSET", "EXPIRE", "RPUSH", "SADD", "ZADD", "ZREM", "ZREMRANGEBYSCORE"),
     ),
     ("/health/ready pings Redis and counts workers", ("PING", "SMEMBERS")),
 ]

@@ -91,3 +91,21 @@ def test_a_failed_run_does_not_block_the_next_event_of_its_repo(redis_url, front
         )
     )
     assert [run["number"] for run in runs(redis_url, "flaky")] == [0, 1]
+
+
+def test_deleting_the_job_a_serial_event_waits_for_releases_it(redis_url):
+    from service import jobs
+    from service.enqueue import EventQueue
+    from service.loader import load_app
+
+    connection = Redis.from_url(redis_url)
+    queue = EventQueue(connection, "hubhooks", APP, job_timeout=60)
+    evaluate = load_app(APP).server.handlers["/webhooks/evaluate"]
+    first = queue.enqueue(evaluate, json.dumps({**BASE, "number": 0})).meta.job_id
+    second = queue.enqueue(evaluate, json.dumps({**BASE, "number": 1})).meta.job_id
+    waiting = Job.fetch(second, connection=connection, serializer=JSONSerializer)
+    assert waiting.get_status() == "deferred" and waiting.dependency_ids == [first]
+    jobs.delete_job(connection, first)
+    assert waiting.get_status(refresh=True) == "queued"
+    assert connection.lrange("rq:queue:hubhooks", 0, -1) == [second.encode()]
+    assert connection.zcard("rq:deferred:hubhooks") == 0
