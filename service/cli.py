@@ -93,11 +93,11 @@ def _admin(args: argparse.Namespace, settings: Settings) -> int:
             return cli_admin.print_info(
                 connection, args.queue or cli_admin.all_queues(connection, settings.queue)
             )
+        if args.command == "delete":  # a job knows its queue
+            return cli_admin.delete(connection, args.job_ids)
         queue = args.queue or settings.queue
         if args.command == "replay":
             return cli_admin.replay(connection, queue, args.app, args.job_ids, settings.job_timeout)
-        if args.command == "delete":
-            return cli_admin.delete(connection, args.job_ids)
         return cli_admin.requeue(connection, queue, args.job_ids, args.all, args.route)
     except (redis_errors.ConnectionError, redis_errors.TimeoutError) as error:
         problem, _transient = describe_error(error, settings.redis_url, settings.redis_timeout_seconds)
