@@ -26,6 +26,9 @@ from service.event import EventMeta
 from service.handler import Handler
 
 JOB_FUNCTION = "workers.job.run_event"
+# A job field marking that no job will ever depend on this one (an endpoint without a serial
+# lane): a hubhooks worker then skips RQ's search for dependents when it ends.
+NO_DEPENDENTS_FIELD = "hubhooks_dependents"
 _SPECIMEN_ID = "0" * 32
 _SPECIMEN = _SPECIMEN_ID.encode()
 
@@ -88,6 +91,7 @@ class JobTemplate:
         self.events_key = events_key
         policy = handler.policy
         self.retention = max(policy.keep_results, policy.keep_failed)
+        self._never_depended_on = policy.lane is None or policy.lane.kind != "serial"
         recorder = queue.connection.pipeline()
         recorder.multi()  # RQ issues no WATCH inside an explicit transaction
         queue.enqueue_call(
@@ -160,6 +164,8 @@ class JobTemplate:
                     arguments.append(" .. ".join(parts))
                 else:
                     arguments.append(lua_literal(argument))
+            if command[0] == b"HSET" and b"data" in command and self._never_depended_on:
+                arguments.extend([lua_literal(NO_DEPENDENTS_FIELD), lua_literal(b"none")])
             call = f"redis.call({', '.join(arguments)})"
             is_push = command[0] in (b"RPUSH", b"LPUSH") and command[1] == self.queue_key.encode()
             lines.append(f"  if status == 'queued' then {call} end" if is_push else f"  {call}")

@@ -10,8 +10,10 @@ a dashboard or ``rq info`` reads (state, heartbeat, current job) with fewer of t
   last one is less than :data:`HEARTBEAT_EVERY_SECONDS` old (the worker's key lives 80 s);
 - setting the state the worker is already in writes nothing;
 - ``rq suspend`` is checked at most once per :data:`SUSPENSION_CHECK_SECONDS`;
-- the run's counts for ``/metrics`` (:mod:`service.job_stats`) ride in the pipeline where RQ
-  counts the job as done or failed.
+- the run's counts for ``/metrics`` (:mod:`service.job_stats`) and the worker's return to
+  "idle" ride in the pipeline where RQ counts the job as done or failed;
+- the job's ``last_heartbeat`` is not rewritten on its own as the run ends (RQ's end-of-job
+  pipeline, which follows at once, records ``ended_at``).
 
 It also remembers a stop request (:attr:`LeanBookkeeping.stop_was_requested`): RQ flags one only
 when it comes during a job, and a worker asked to stop while idle must not be restarted.
@@ -25,7 +27,8 @@ from typing import Any
 from redis.client import Pipeline
 from rq.job import Job
 from rq.queue import Queue
-from rq.worker.base import BaseWorker
+from rq.utils import now
+from rq.worker.base import BaseWorker, WorkerStatus
 
 HEARTBEAT_EVERY_SECONDS = 1.0
 SUSPENSION_CHECK_SECONDS = 1.0
@@ -50,12 +53,20 @@ class LeanBookkeeping(BaseWorker):
         self._ending_job = job
         super().handle_job_failure(job, queue, *args, **kwargs)
 
+    def handle_execution_ended(self, job: Job, queue: Queue, heartbeat_ttl: int) -> None:
+        job.ended_at = now()
+
     def increment_successful_job_count(self, pipeline: Pipeline | None = None) -> None:
         super().increment_successful_job_count(pipeline)
-        self._add_run_record(pipeline)
+        self._end_of_job(pipeline)
 
     def increment_failed_job_count(self, pipeline: Pipeline | None = None) -> None:
         super().increment_failed_job_count(pipeline)
+        self._end_of_job(pipeline)
+
+    def _end_of_job(self, pipeline: Pipeline | None) -> None:
+        if pipeline is not None:
+            self.set_state(WorkerStatus.IDLE, pipeline=pipeline)
         self._add_run_record(pipeline)
 
     def _add_run_record(self, pipeline: Pipeline | None) -> None:

@@ -5,6 +5,10 @@
 the same pipeline RQ uses to mark the job started: counting costs no round trip of its own. The
 ``PERSIST`` RQ sends on its own as the run starts goes into that pipeline too.
 
+A job whose endpoint has no serial lane is written with ``hubhooks_dependents: none``: no job
+will ever wait for it, and :class:`EventJobQueue` skips RQ's search for its dependents (a round
+trip) when it ends. Any other job, hubhooks' or not, gets RQ's usual treatment.
+
 ``superseded_by`` is set on the job of a coalesced event that a newer event replaced (see
 :mod:`service.lanes`); RQ's scheduler can still enqueue such a job if it picked it up just as it
 was replaced, and :func:`workers.job.run_event` then skips the handler.
@@ -15,15 +19,18 @@ from __future__ import annotations
 from typing import Any
 
 from redis.client import Pipeline
+from rq import Queue
 from rq.job import Job, _job_stack
 
 from service.job_stats import RunRecord
+from service.job_template import NO_DEPENDENTS_FIELD
 
 
 class EventJob(Job):
     """A job whose ``meta["attempt"]`` is the number of the run about to start."""
 
     superseded_by: str | None = None
+    never_depended_on = False
     # How the handler's run ended (service.job_stats), sent with RQ's end-of-job pipeline.
     run_record: RunRecord | None = None
 
@@ -31,6 +38,7 @@ class EventJob(Job):
         super().restore(raw_data)
         replacement = raw_data.get(b"superseded_by")
         self.superseded_by = replacement.decode() if replacement else None
+        self.never_depended_on = raw_data.get(NO_DEPENDENTS_FIELD.encode()) == b"none"
 
     def prepare_for_execution(self, worker_name: str, pipeline: Pipeline) -> None:
         super().prepare_for_execution(worker_name, pipeline)
@@ -51,3 +59,18 @@ class EventJob(Job):
     def attempt(self) -> int:
         """The number of the current run, from 1 (0 before the first run starts)."""
         return int(self.meta.get("attempt", 0))
+
+
+class EventJobQueue(Queue):
+    """RQ's ``Queue`` for hubhooks workers: no search for the dependents of a job that has none."""
+
+    def enqueue_dependents(
+        self,
+        job: Job,
+        pipeline: Pipeline | None = None,
+        exclude_job_id: str | None = None,
+        refresh_job_status: bool = True,
+    ) -> None:
+        if pipeline is not None and getattr(job, "never_depended_on", False):
+            return  # RQ's caller starts the transaction itself when this adds nothing
+        super().enqueue_dependents(job, pipeline, exclude_job_id, refresh_job_status)

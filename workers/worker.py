@@ -29,7 +29,7 @@ from service.redis_check import check_at_start
 from service.redis_requirements import WORKER
 from service.settings import Settings
 from workers.bookkeeping import LeanBookkeeping
-from workers.event_job import EventJob
+from workers.event_job import EventJob, EventJobQueue
 from workers.job import install_app
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def build_worker(
 ) -> BaseWorker:
     """An RQ worker on ``queue_names`` that reads and writes JSON jobs."""
     queues = [
-        Queue(name, connection=connection, serializer=JSONSerializer, job_class=EventJob)
+        EventJobQueue(name, connection=connection, serializer=JSONSerializer, job_class=EventJob)
         for name in queue_names
     ]
     worker_class: type[BaseWorker] = ForkingWorker if fork else HeartbeatingSimpleWorker
@@ -143,6 +143,7 @@ def build_worker(
         connection=connection,
         serializer=JSONSerializer,
         job_class=EventJob,
+        queue_class=EventJobQueue,
         worker_ttl=WORKER_TTL,
         maintenance_interval=MAINTENANCE_SECONDS,
         job_monitoring_interval=JOB_HEARTBEAT_SECONDS,

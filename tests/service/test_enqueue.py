@@ -13,7 +13,7 @@ from rq.serializers import JSONSerializer
 from service.enqueue import JOB_FUNCTION, EventQueue, events_key
 from service.errors import QueueUnavailableError
 from service.handler import Handler
-from service.job_template import lua_literal
+from service.job_template import NO_DEPENDENTS_FIELD, lua_literal
 from service.payload import WebhookPayload
 from service.policy import DeliveryPolicy
 from tests.conftest import load_payload
@@ -49,6 +49,7 @@ def test_the_job_written_matches_what_rq_itself_writes(redis_url):
         retry=Retry(max=2),
     ).id
     ours_hash, theirs_hash = connection.hgetall(f"rq:job:{ours}"), connection.hgetall(f"rq:job:{theirs}")
+    assert ours_hash.pop(NO_DEPENDENTS_FIELD.encode()) == b"none"  # ours alone: no serial lane
     assert set(ours_hash) == set(theirs_hash)
     assert {k: v for k, v in ours_hash.items() if k not in VOLATILE} == {
         k: v for k, v in theirs_hash.items() if k not in VOLATILE
