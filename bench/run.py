@@ -92,11 +92,22 @@ def drain_rate(redis: Redisd, jobs: int) -> float:
 
 
 def worker_throughput(redis: Redisd, count: int, jobs: int, *options: str) -> float:
+    """Jobs per second of ``count`` worker processes draining ``jobs`` no-op events.
+
+    The jobs are held aside (the queue's list renamed) until every worker is registered and
+    waiting, then handed over at once (RENAME wakes the workers' blocking pops): one worker's
+    start-up must not count against the others' throughput (start time is measured in (5)).
+    """
     redis.client.flushall()
     fill(redis, jobs)
-    command = hubhooks("worker", APP, "--burst", *options)
+    queue_list = f"rq:queue:{QUEUE}"
+    redis.client.rename(queue_list, f"{queue_list}:held")
+    command = hubhooks("worker", APP, *options)
     children = [Child(command, {"REDIS_URL": redis.url}) for _ in range(count)]
     try:
+        wait_for(lambda: redis.client.scard("rq:workers") == count)
+        time.sleep(0.5)  # each is blocked on the queue by now
+        redis.client.rename(f"{queue_list}:held", queue_list)
         return drain_rate(redis, jobs)
     finally:
         for child in children:

@@ -16,11 +16,12 @@ was replaced, and :func:`workers.job.run_event` then skips the handler.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.client import Pipeline
 from rq import Queue
 from rq.job import Job, _job_stack
+from rq.registry import FailedJobRegistry, FinishedJobRegistry, StartedJobRegistry
 
 from service.job_stats import RunRecord
 from service.job_template import NO_DEPENDENTS_FIELD
@@ -55,10 +56,38 @@ class EventJob(Job):
             assert self is _job_stack.pop()
         return self._result
 
+    # RQ builds a registry object on every access (and checks its serializer against a typing
+    # Protocol, slow on Python 3.11); they only wrap a key, so one per queue serves every job.
+    @property
+    def started_job_registry(self) -> StartedJobRegistry:
+        return _registry(StartedJobRegistry, self)
+
+    @property
+    def finished_job_registry(self) -> FinishedJobRegistry:
+        return _registry(FinishedJobRegistry, self)
+
+    @property
+    def failed_job_registry(self) -> FailedJobRegistry:
+        return _registry(FailedJobRegistry, self)
+
     @property
     def attempt(self) -> int:
         """The number of the current run, from 1 (0 before the first run starts)."""
         return int(self.meta.get("attempt", 0))
+
+
+_Registry = TypeVar("_Registry", StartedJobRegistry, FinishedJobRegistry, FailedJobRegistry)
+_registries: dict[tuple[type, str, int, type], Any] = {}
+
+
+def _registry(kind: type[_Registry], job: Job) -> _Registry:
+    """``kind`` for the job's queue, made once per queue, connection and job class."""
+    key = (kind, job.origin, id(job.connection), type(job))
+    found = _registries.get(key)
+    if found is None or found.connection is not job.connection:
+        found = kind(job.origin, connection=job.connection, job_class=type(job), serializer=job.serializer)
+        _registries[key] = found
+    return found
 
 
 class EventJobQueue(Queue):
