@@ -12,6 +12,7 @@ from redis import Redis
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
+from service.dashboard.events import event_detail, events_page
 from service.enqueue import events_key
 from tests.conftest import SECRET, load_payload, wait_until
 
@@ -52,6 +53,10 @@ def test_a_burst_of_ten_events_runs_once_with_the_newest_payload(redis_url, fron
     assert jobs[-1].return_value() == 9
     indexed = {job_id.decode() for job_id in connection.zrange(events_key("hubhooks"), 0, -1)}
     assert {a["job_id"] for a in [*accepted, other]} <= indexed  # superseded events stay visible
+    shown = {row.job_id: row.status for row in events_page(connection, ["hubhooks"]).rows}
+    assert [shown[a["job_id"]] for a in accepted] == ["superseded"] * 9 + ["finished"]
+    detail = event_detail(connection, accepted[0]["job_id"])
+    assert detail.status == "superseded" and detail.superseded_by == accepted[1]["job_id"]
 
 
 def test_serial_events_keep_their_order_per_repo_while_repos_run_side_by_side(redis_url, front_end, worker):

@@ -7,11 +7,14 @@ after its last row: each index answers with a bounded ZREVRANGEBYSCORE, the answ
 and the page's jobs are read in one pipeline (``Job.fetch_many``). Unlike an offset, a cursor
 keeps a page's rows in place while new events arrive, and costs the same on page 4,000 as on
 page 1 whatever the number of queues. An id whose job hash is gone is an event whose job expired
-(its retention passed) or was deleted: its status is ``expired``.
+(its retention passed) or was deleted: its status is ``expired``. A coalesced event replaced by
+a newer one (:mod:`service.lanes`) is a canceled job with ``superseded_by``: its status is
+``superseded``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from service.enqueue import events_key
 from service.progress import Progress, current_progress
 
 EXPIRED = "expired"
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ class EventDetail:
     outcomes: list[Outcome]
     queue: str | None = None
     progress: Progress | None = None
+    superseded_by: str | None = None
 
 
 # KEYS: events indices. ARGV: the cursor's score ("" for the newest page), page size. For each
@@ -160,6 +165,12 @@ def events_page(
     rows = [
         _row(job_id, received, name, job) for (received, job_id, name), job in zip(shown, found, strict=True)
     ]
+    replacements = _superseded_by(
+        connection, [row.job_id for row in rows if row.status == JobStatus.CANCELED]
+    )
+    rows = [
+        dataclasses.replace(row, status=SUPERSEDED) if row.job_id in replacements else row for row in rows
+    ]
     following = Cursor(after[0][0], after[0][1]) if after else None
     return EventPage(rows, newer, total, following)
 
@@ -178,9 +189,11 @@ def event_detail(connection: Redis, job_id: str) -> EventDetail | None:
     elif latest is not None:
         traceback = latest.exc_string or None
     status = job.get_status(refresh=False)
+    replaced_by = _superseded_by(connection, [job.id]).get(job.id) if status == JobStatus.CANCELED else None
     return EventDetail(
         job_id=job.id,
-        status=status.value if status is not None else EXPIRED,
+        status=SUPERSEDED if replaced_by else status.value if status is not None else EXPIRED,
+        superseded_by=replaced_by,
         route=route,
         received_at=_parse_time(meta.get("received_at")) or job.enqueued_at,
         payload=_pretty(body),
@@ -191,6 +204,17 @@ def event_detail(connection: Redis, job_id: str) -> EventDetail | None:
         queue=job.origin or None,
         progress=current_progress(job.meta) if status == JobStatus.STARTED else None,
     )
+
+
+def _superseded_by(connection: Redis, job_ids: list[str]) -> dict[str, str]:
+    """Which of these canceled jobs a newer coalesced event replaced, and by which job."""
+    if not job_ids:
+        return {}
+    with connection.pipeline(transaction=False) as pipe:
+        for job_id in job_ids:
+            pipe.hget(Job.key_for(job_id), "superseded_by")
+        found = pipe.execute()
+    return {job_id: value.decode() for job_id, value in zip(job_ids, found, strict=True) if value}
 
 
 def _row(job_id: str, score: float, queue: str, job: Job | None) -> EventRow:

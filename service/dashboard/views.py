@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from service.dashboard.activity import Activity
 from service.dashboard.counts import ROUTE_WINDOW, Overview, QueueState, RouteCounts
-from service.dashboard.events import EXPIRED, EventDetail, EventPage, EventRow
+from service.dashboard.events import EXPIRED, SUPERSEDED, EventDetail, EventPage, EventRow
 from service.jobs import WorkerInfo
 from service.progress import Progress
 
@@ -45,6 +45,7 @@ STATUS_COLORS = {
     "scheduled": "#7c3aed",
     "waiting": "#7c3aed",
     EXPIRED: "#6b7280",
+    SUPERSEDED: "#6b7280",
 }
 REQUEUEABLE = {"failed", "stopped", "canceled"}
 
@@ -292,6 +293,9 @@ def detail_summary(detail: EventDetail | None, job_id: str, now: float | None = 
         f"<span>Received <b>{moment(detail.received_at)}</b> UTC</span>",
         f"<span>Runs <b>{detail.runs}</b></span>",
     ]
+    if detail.superseded_by:
+        replaced = f"<code>{escape(detail.superseded_by)}</code>"
+        parts.append(f"<span>Superseded by {replaced}, a newer event for the same key</span>")
     if detail.progress is not None:
         parts.append(_progress_bar(detail.progress, time.time() if now is None else now))
     status = escape(detail.status)
