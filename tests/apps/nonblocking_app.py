@@ -20,10 +20,10 @@ def remember(payload: WebhookPayload) -> None:
 port = int(os.environ["GRADIO_SERVER_PORT"])
 app.launch(prevent_thread_lock=True)
 body = pathlib.Path(os.environ["PAYLOAD_FILE"]).read_text()
-print(
-    "ANSWER", httpx.post(f"http://127.0.0.1:{port}/webhooks/remember", content=body).status_code, flush=True
-)
+status = httpx.post(f"http://127.0.0.1:{port}/webhooks/remember", content=body).status_code
+# One string per print: the in-process worker's thread logs to the same stream meanwhile.
+print(f"ANSWER {status}", flush=True)
 deadline = time.monotonic() + 20
 while not seen and time.monotonic() < deadline:
     time.sleep(0.05)
-print("SEEN", seen, flush=True)
+print(f"SEEN {seen}", flush=True)
