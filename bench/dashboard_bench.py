@@ -41,7 +41,7 @@ QUEUES = [QUEUE, GPU]
 ROUTES = {f"/webhooks/route_{number}": QUEUE for number in range(5)} | {"/webhooks/on_gpu": GPU}
 ROUTE_OF = list(ROUTES)
 BATCH = 5000
-PAYLOAD = Path(__file__).resolve().parents[2] / "shared" / "payloads" / "repo-content-updated-refs.json"
+PAYLOAD = Path(__file__).resolve().parents[1] / "tests" / "payloads" / "repo-content-updated-refs.json"
 
 
 def free_port() -> int:

@@ -8,6 +8,8 @@ calling ``.launch()`` or ``.run()`` on any decorated function launches it at onc
 from __future__ import annotations
 
 import atexit
+import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, overload
@@ -49,7 +51,14 @@ def _register_start_at_exit() -> None:
 
 def _launch_at_exit() -> None:
     if _start_at_exit and _default_server is not None and not starts_suppressed():
-        _default_server.launch()
+        try:
+            _default_server.launch()
+        except SystemExit as stop:
+            # Python ignores SystemExit raised in an exit hook (it prints a traceback and exits
+            # 0): end the process with the intended code instead, as `hubhooks serve` would.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(stop.code if isinstance(stop.code, int) else 1)
 
 
 def _launch_now(prevent_thread_lock: bool = False, **launch_kwargs: Any) -> None:

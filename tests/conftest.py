@@ -24,7 +24,10 @@ import pytest
 from redis import Redis
 
 ROOT = Path(__file__).resolve().parents[1]
-PAYLOADS = ROOT.parent / "shared" / "payloads"
+# The team's reference payloads (../shared/payloads, the Hub's own bodies) when this checkout
+# sits beside them; else the copy kept in tests/payloads, so that a lone clone tests the same.
+SHARED_PAYLOADS = ROOT.parent / "shared" / "payloads"
+PAYLOADS = SHARED_PAYLOADS if SHARED_PAYLOADS.is_dir() else ROOT / "tests" / "payloads"
 RECORDING_APP = "tests/apps/recording_app.py"
 SECRET = "s3cret-for-tests"
 

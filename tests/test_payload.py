@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
 from service.payload import WebhookPayload, WebhookPayloadEvent, WebhookPayloadRepo
+from tests.conftest import PAYLOADS, ROOT
 
-PAYLOADS = Path(__file__).resolve().parents[2] / "shared" / "payloads"
 PAYLOAD_FILES = sorted(p.name for p in PAYLOADS.glob("*.json*"))
 HEAD_SHA = "5e7f29fffcc579cb52539fddb14a1a4f85f39e44"
 
@@ -21,6 +20,12 @@ def load(name: str) -> dict[str, Any]:
     """A payload file as a dict; the `//` comment lines of .jsonc are stripped first."""
     text = (PAYLOADS / name).read_text()
     return json.loads("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//")))
+
+
+def test_the_copy_in_tests_matches_the_shared_payloads():
+    kept = ROOT / "tests" / "payloads"
+    assert sorted(p.name for p in kept.iterdir()) == PAYLOAD_FILES
+    assert all((kept / name).read_bytes() == (PAYLOADS / name).read_bytes() for name in PAYLOAD_FILES)
 
 
 def test_the_shared_payload_directory_holds_the_four_sample_bodies():

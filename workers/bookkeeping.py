@@ -21,6 +21,7 @@ when it comes during a job, and a worker asked to stop while idle must not be re
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Any
 
@@ -98,6 +99,10 @@ class LeanBookkeeping(BaseWorker):
         super().set_state(state, pipeline=pipeline)
 
     def check_for_suspension(self, burst: bool) -> Any:
+        early_stop = getattr(self, "early_stop", None)  # set by workers.worker.work_until_stopped
+        if early_stop is not None and early_stop.requested:
+            early_stop.requested = False
+            self.request_stop(signal.SIGTERM, None)  # idle: raises StopRequested, RQ stops cleanly
         moment = time.monotonic()
         if moment - self._last_suspension_check < SUSPENSION_CHECK_SECONDS:
             return None

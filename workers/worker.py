@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -201,6 +203,34 @@ def log_queue_plan(app_spec: str, working: list[str], declared: list[str]) -> No
         )
 
 
+class EarlyStop:
+    """SIGTERM or SIGINT while a worker starts, before RQ has put its own handlers in place:
+    remembered here, and honoured as a warm stop once the worker's loop begins (see
+    :class:`~workers.bookkeeping.LeanBookkeeping`), so that the worker still deregisters and
+    exits 0 rather than dying of the signal."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._pid = os.getpid()
+
+    def __repr__(self) -> str:
+        return f"EarlyStop(requested={self.requested})"
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            for stop_signal in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(stop_signal, self._record)
+
+    def _record(self, number: int, frame: object) -> None:
+        if os.getpid() != self._pid:
+            # A child RQ forked (its scheduler) before setting up its own handlers: the signal
+            # gets its default effect there, as if this handler had never been inherited.
+            signal.signal(number, signal.SIG_DFL)
+            os.kill(os.getpid(), number)
+            return
+        self.requested = True
+
+
 def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = False) -> bool:
     """Run workers one after another until one stops on request (SIGTERM/SIGINT) or, with
     ``burst``, until the queue is empty.
@@ -210,14 +240,21 @@ def work_until_stopped(make_worker: Callable[[], BaseWorker], burst: bool = Fals
     need every worker restarted by hand; with it, a fresh worker starts once Redis answers again.
     """
     delay = 1.0
+    early_stop = EarlyStop()
     while True:
+        early_stop.install()
         try:
             worker = make_worker()  # RQ reads from Redis while building a worker
         except RedisError as error:
             logger.warning("Worker: Redis unreachable (%s); trying again in %.0fs", error, delay)
             time.sleep(delay)
+            if early_stop.requested:
+                return False
             delay = min(delay * 2, 30.0)
             continue
+        if early_stop.requested:
+            return False
+        worker.early_stop = early_stop  # type: ignore[attr-defined]
         try:
             # RQ configures its own log handler at the level given here (INFO unless told).
             level = logging.getLevelName(logging.getLogger().getEffectiveLevel())

@@ -81,6 +81,15 @@ def test_python_app_py_reports_a_redis_check_failure_like_the_cli(start_redis, t
     assert_configuration_error(result, "TLS certificate is not trusted", "ssl_ca_certs=")
 
 
+def test_the_example_app_started_at_script_end_reports_it_with_exit_2_too():
+    # app.py uses @webhook_endpoint: the server starts from an exit hook, where Python would
+    # swallow the SystemExit (a traceback, then exit 0).
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    result = run([sys.executable, "app.py"], REDIS_URL=url, HUBHOOKS_REDIS_WAIT_SECONDS="0",
+                 GRADIO_SERVER_PORT=str(free_port()))  # fmt: skip
+    assert_configuration_error(result, "unreachable", "connection refused")
+
+
 def test_a_worker_started_before_redis_waits_for_it_then_works(tmp_path, spawn):
     server = RedisProcess(tmp_path / "late")  # not running yet: its port is known
     worker = spawn(hubhooks("worker", RECORDING_APP), {"REDIS_URL": server.url}, name="worker")
