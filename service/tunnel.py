@@ -1,8 +1,8 @@
 """A Gradio share link to a local server, so that the Hub can reach a laptop while you develop.
 
 ``launch(share=True)`` (or ``GRADIO_SHARE=true`` with ``launch()``, or ``hubhooks serve APP
---share``) asks Gradio's share servers for a public ``https://*.gradio.live`` URL forwarded to this server, through
-Gradio's own tunnel client (``gradio.networking.setup_tunnel``; Gradio downloads its ``frpc``
+--share``) asks Gradio's share servers for a public ``https://*.gradio.live`` URL forwarded to
+this server, through Gradio's own tunnel client (``gradio.networking.setup_tunnel``; Gradio downloads its ``frpc``
 binary on first use). Our FastAPI app is what the link reaches: the webhook routes, the landing
 page and the dashboard.
 
