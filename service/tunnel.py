@@ -2,9 +2,9 @@
 
 ``launch(share=True)`` (or ``GRADIO_SHARE=true`` with ``launch()``, or ``hubhooks serve APP
 --share``) asks Gradio's share servers for a public ``https://*.gradio.live`` URL forwarded to
-this server, through Gradio's own tunnel client (``gradio.networking.setup_tunnel``; Gradio downloads its ``frpc``
-binary on first use). Our FastAPI app is what the link reaches: the webhook routes, the landing
-page and the dashboard.
+this server, through Gradio's own tunnel client (``gradio.networking.setup_tunnel``; Gradio
+downloads its ``frpc`` binary on first use). Our FastAPI app is what the link reaches: the
+webhook routes, the landing page and the dashboard.
 
 A share link puts the server on the internet, so it is opened only when a webhook secret is set:
 without one, anyone who finds the URL could run the handlers. Then the tunnel stays closed and
