@@ -51,7 +51,7 @@ _WORKER_NEEDS = [
         (
             "DEL", "EXISTS", "EXPIRE", "GET", "HDEL", "HGETALL", "HINCRBY", "HINCRBYFLOAT", "HSET",
             "LRANGE", "LREM", "PERSIST", "PING", "RPUSH", "SADD", "SET", "SMEMBERS", "SREM", "XADD",
-            "ZADD", "ZRANGEBYSCORE", "ZREM", "ZREMRANGEBYSCORE",
+            "ZADD", "ZRANGE", "ZRANGEBYSCORE", "ZREM", "ZREMRANGEBYSCORE",
         ),
     ),
     ("RQ moves jobs between states in transactions", ("MULTI", "EXEC", "WATCH", "UNWATCH")),
